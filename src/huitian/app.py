@@ -1,0 +1,97 @@
+"""FastAPI factory: mounts every domain's api.py and web.py."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm.exc import StaleDataError
+from starlette.middleware.sessions import SessionMiddleware
+
+from huitian import __version__
+from huitian.areas import api as areas_api
+from huitian.auth import api as auth_api
+from huitian.auth import service as auth_service
+from huitian.categories import api as categories_api
+from huitian.config import Settings, get_settings
+from huitian.db import Database
+from huitian.errors import DomainError
+from huitian.orders import api as orders_api
+from huitian.sla import api as sla_api
+from huitian.sla import jobs as sla_jobs
+from huitian.units import api as units_api
+from huitian.web import web as web_pages
+
+log = logging.getLogger("huitian")
+
+STATIC_DIR = Path(__file__).parent / "web" / "static"
+
+
+def create_app(
+    database_url: str | None = None, *, settings: Settings | None = None, run_worker: bool | None = None
+) -> FastAPI:
+    settings = settings or get_settings()
+    db = Database(database_url or settings.database_url)
+    with db.write() as session:
+        secret = auth_service.installation_secret(session, configured=settings.secret_key)
+        session.commit()
+    run_worker = settings.embedded_worker if run_worker is None else run_worker
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        task = (
+            asyncio.create_task(sla_jobs.run_forever(db, settings.sweep_interval_s)) if run_worker else None
+        )
+        yield
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        db.dispose()
+
+    app = FastAPI(
+        title="回天 Huitian API",
+        version=__version__,
+        lifespan=lifespan,
+        description="接诉即办 work orders: intake, dispatch, handling, callback, assessment.",
+    )
+    app.state.db = db
+    app.state.settings = settings
+    app.state.secret = secret
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=secret,
+        session_cookie="huitian_session",
+        same_site="lax",
+        https_only=False,
+        max_age=settings.token_ttl_hours * 3600,
+    )
+
+    @app.exception_handler(DomainError)
+    async def _domain_error(_: Request, exc: DomainError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        return JSONResponse(exc.to_dict(), status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(StaleDataError)
+    async def _stale(_: Request, exc: StaleDataError) -> JSONResponse:
+        return JSONResponse(
+            {"detail": "the order was changed by someone else; reload it", "field": "version"},
+            status_code=409,
+        )
+
+    for module in (auth_api, areas_api, units_api, categories_api, sla_api, orders_api):
+        app.include_router(module.router)
+    app.include_router(web_pages.router)
+    if STATIC_DIR.is_dir():
+        app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict:
+        return {"status": "ok", "version": __version__}
+
+    return app

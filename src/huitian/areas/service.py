@@ -1,0 +1,165 @@
+"""Areas: lookups, CRUD, and point → area placement."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import shapely
+from shapely.geometry import shape
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from huitian.areas.enums import AreaLevel
+from huitian.areas.models import Area
+from huitian.areas.schemas import AreaCreate, AreaUpdate
+from huitian.errors import Conflict, NotFound, Unprocessable
+
+
+def get_by_code(session: Session, *, code: str) -> Area:
+    area = session.scalar(select(Area).where(Area.code == code))
+    if area is None:
+        raise NotFound(f"area {code!r} not found", field="area")
+    return area
+
+
+def get(session: Session, *, area_id: int) -> Area:
+    area = session.get(Area, area_id)
+    if area is None:
+        raise NotFound(f"area {area_id} not found")
+    return area
+
+
+def code_of(session: Session, *, area_id: int | None) -> str | None:
+    return session.get(Area, area_id).code if area_id else None
+
+
+def path_of(session: Session, *, area_id: int) -> str:
+    return get(session, area_id=area_id).path
+
+
+def names_on_path(session: Session, *, path: str | None) -> list[str]:
+    """Names from the district down to the finest area, for display."""
+    if not path:
+        return []
+    codes = [c for c in path.split("/") if c]
+    rows = {a.code: a.name for a in session.scalars(select(Area).where(Area.code.in_(codes)))}
+    return [rows[c] for c in codes if c in rows]
+
+
+def list_areas(session: Session, *, level: AreaLevel | None = None, parent: str | None = None) -> list[Area]:
+    stmt = select(Area).order_by(Area.path)
+    if level is not None:
+        stmt = stmt.where(Area.level == level.value)
+    if parent is not None:
+        stmt = stmt.where(Area.parent_id == get_by_code(session, code=parent).id)
+    return list(session.scalars(stmt))
+
+
+def _set_geometry(area: Area, geometry: dict | None) -> None:
+    area.geometry = geometry
+    if geometry is None:
+        area.min_lon = area.min_lat = area.max_lon = area.max_lat = None
+        return
+    try:
+        geom = shape(geometry)
+    except Exception as exc:  # shapely raises several types for bad GeoJSON
+        raise Unprocessable(f"geometry is not valid GeoJSON: {exc}", field="geometry") from exc
+    if geom.geom_type not in ("Polygon", "MultiPolygon") or geom.is_empty:
+        raise Unprocessable("geometry must be a non-empty Polygon or MultiPolygon", field="geometry")
+    area.min_lon, area.min_lat, area.max_lon, area.max_lat = geom.bounds
+
+
+def create_area(session: Session, *, data: AreaCreate) -> Area:
+    if session.scalar(select(Area.id).where(Area.code == data.code)) is not None:
+        raise Conflict(f"area code {data.code!r} exists", field="code")
+    parent = get_by_code(session, code=data.parent) if data.parent else None
+    if parent is not None and AreaLevel(parent.level).depth >= data.level.depth:
+        raise Unprocessable(f"a {data.level.value} cannot sit under a {parent.level}", field="parent")
+    area = Area(
+        code=data.code,
+        name=data.name,
+        level=data.level.value,
+        parent_id=parent.id if parent else None,
+        path=f"{parent.path if parent else '/'}{data.code}/",
+        population=data.population,
+    )
+    _set_geometry(area, data.geometry)
+    session.add(area)
+    session.flush()
+    invalidate_locator()
+    return area
+
+
+def update_area(session: Session, *, area: Area, data: AreaUpdate) -> Area:
+    fields = data.model_dump(exclude_unset=True)
+    if "geometry" in fields:
+        _set_geometry(area, fields.pop("geometry"))
+    for key, value in fields.items():
+        setattr(area, key, value)
+    session.flush()
+    invalidate_locator()
+    return area
+
+
+# --- point → area ---------------------------------------------------------------------------------
+
+
+class _Locator:
+    """An STRtree over the finest areas with geometry, rebuilt when areas change (or after a TTL,
+    so that edits made by another process are seen)."""
+
+    TTL_S = 300.0
+
+    def __init__(self, rows: list[tuple[int, str, int, dict]]) -> None:
+        self.loaded_at = time.monotonic()
+        self.ids = [r[0] for r in rows]
+        self.paths = [r[1] for r in rows]
+        self.geoms = [shape(r[3]) for r in rows]
+        for g in self.geoms:
+            shapely.prepare(g)
+        self.tree = shapely.STRtree(self.geoms)
+
+    def locate(self, lon: float, lat: float) -> tuple[int, str] | None:
+        point = shapely.Point(lon, lat)
+        hits = self.tree.query(point, predicate="intersects")
+        if len(hits) == 0:
+            return None
+        i = int(min(hits))  # deterministic on shared borders
+        return self.ids[i], self.paths[i]
+
+
+_locators: dict[str, _Locator] = {}
+_lock = threading.Lock()
+
+
+def invalidate_locator() -> None:
+    with _lock:
+        _locators.clear()
+
+
+def _locator(session: Session) -> _Locator:
+    key = str(session.get_bind().url)
+    loc = _locators.get(key)
+    if loc is not None and time.monotonic() - loc.loaded_at < _Locator.TTL_S:
+        return loc
+    with _lock:
+        rows = session.execute(
+            select(Area.id, Area.path, Area.level, Area.geometry).where(
+                Area.geometry.is_not(None), Area.active.is_(True)
+            )
+        ).all()
+        depth = {lvl.value: lvl.depth for lvl in AreaLevel}
+        # Finest first: a point takes the deepest area that contains it.
+        rows = sorted(((r[0], r[1], depth[r[2]], r[3]) for r in rows), key=lambda r: -r[2])
+        loc = _Locator(rows)
+        _locators[key] = loc
+        return loc
+
+
+def locate(session: Session, *, lon: float, lat: float) -> tuple[int, str] | None:
+    """The finest area containing a WGS-84 point, as (area id, area path); None outside every area."""
+    loc = _locator(session)
+    if not loc.ids:
+        return None
+    return loc.locate(lon, lat)

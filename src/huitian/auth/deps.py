@@ -1,0 +1,76 @@
+"""FastAPI dependency aliases: sessions, the current principal, role guards."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from huitian.auth import service as auth_service
+from huitian.auth.enums import Role
+from huitian.auth.service import Principal
+from huitian.errors import Forbidden, Unauthorized
+
+
+def get_read_session(request: Request) -> Iterator[Session]:
+    with request.app.state.db.read() as session:
+        yield session
+
+
+def get_write_session(request: Request) -> Iterator[Session]:
+    with request.app.state.db.write() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_read_session)]
+WriteSessionDep = Annotated[Session, Depends(get_write_session)]
+
+
+def _principal(request: Request, session: Session) -> Principal | None:
+    state = request.app.state
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        user = auth_service.user_from_token(
+            session,
+            secret=state.secret,
+            token=header[7:].strip(),
+            max_age_s=state.settings.token_ttl_hours * 3600,
+        )
+        return auth_service.principal_for_user(session, user=user)
+    key = request.headers.get("x-api-key")
+    if key:
+        return auth_service.principal_from_api_key(session, key=key)
+    user_id = request.session.get("uid") if "session" in request.scope else None
+    if user_id is not None:
+        user = auth_service.user_for_session(
+            session, user_id=user_id, token_version=request.session.get("tv")
+        )
+        if user is not None:
+            return auth_service.principal_for_user(session, user=user)
+    return None
+
+
+def current_principal(request: Request, session: SessionDep) -> Principal:
+    principal = _principal(request, session)
+    if principal is None:
+        raise Unauthorized("authentication required: bearer token, X-API-Key or a signed-in session")
+    return principal
+
+
+def optional_principal(request: Request, session: SessionDep) -> Principal | None:
+    return _principal(request, session)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
+
+
+def require_admin(principal: CurrentPrincipal) -> Principal:
+    if principal.role != Role.ADMIN:
+        raise Forbidden("admin role required")
+    return principal
+
+
+AdminPrincipal = Annotated[Principal, Depends(require_admin)]

@@ -1,0 +1,67 @@
+"""The request taxonomy."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from huitian.categories.models import Category
+from huitian.categories.schemas import CategoryCreate, CategoryUpdate
+from huitian.errors import Conflict, NotFound, Unprocessable
+
+
+def get_by_code(session: Session, *, code: str) -> Category:
+    cat = session.scalar(select(Category).where(Category.code == code))
+    if cat is None:
+        raise NotFound(f"category {code!r} not found", field="category_code")
+    return cat
+
+
+def get(session: Session, *, category_id: int) -> Category:
+    cat = session.get(Category, category_id)
+    if cat is None:
+        raise NotFound(f"category {category_id} not found")
+    return cat
+
+
+def list_categories(session: Session, *, level: int | None = None) -> list[Category]:
+    stmt = select(Category).order_by(Category.path)
+    if level is not None:
+        stmt = stmt.where(Category.level == level)
+    return list(session.scalars(stmt))
+
+
+def names_on_path(session: Session, *, category: Category | None) -> list[str]:
+    if category is None:
+        return []
+    codes = [c for c in category.path.split("/") if c]
+    rows = {c.code: c.name for c in session.scalars(select(Category).where(Category.code.in_(codes)))}
+    return [rows[c] for c in codes if c in rows]
+
+
+def create_category(session: Session, *, data: CategoryCreate) -> Category:
+    if session.scalar(select(Category.id).where(Category.code == data.code)) is not None:
+        raise Conflict(f"category code {data.code!r} exists", field="code")
+    parent = get_by_code(session, code=data.parent) if data.parent else None
+    level = parent.level + 1 if parent else 1
+    if level > 3:
+        raise Unprocessable("the taxonomy has three levels", field="parent")
+    cat = Category(
+        code=data.code,
+        name=data.name,
+        level=level,
+        parent_id=parent.id if parent else None,
+        path=f"{parent.path if parent else '/'}{data.code}/",
+        time_limit_class=data.time_limit_class.value,
+        unit_hint=data.unit_hint,
+    )
+    session.add(cat)
+    session.flush()
+    return cat
+
+
+def update_category(session: Session, *, category: Category, data: CategoryUpdate) -> Category:
+    for key, value in data.model_dump(exclude_unset=True).items():
+        setattr(category, key, value.value if hasattr(value, "value") else value)
+    session.flush()
+    return category

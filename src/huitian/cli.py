@@ -1,0 +1,228 @@
+"""`huitian …` commands."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from huitian.config import get_settings, normalise_db_url
+
+app = typer.Typer(help="回天 Huitian: 接诉即办 work orders for mega-communities.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+users_app = typer.Typer(help="Users.", no_args_is_help=True)
+apikeys_app = typer.Typer(help="API keys for machine clients.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(apikeys_app, name="apikeys")
+
+console = Console(stderr=True)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db", help="SQLite file path or database URL [default: $HUITIAN_DATABASE_URL, else ./huitian.db]"
+    ),
+]
+
+
+def _url(db: str | None) -> str:
+    return normalise_db_url(db or get_settings().database_url)
+
+
+def _fail(message: str) -> None:
+    console.print(f"[red]error:[/red] {message}")
+    raise typer.Exit(code=2)
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: DbOption = None) -> None:
+    """Create or migrate the schema to the newest revision (and load the working-day calendar)."""
+    from huitian import migrate
+
+    migrate.upgrade(_url(db))
+    console.print("database is up to date")
+
+
+@users_app.command("create")
+def users_create(
+    username: str,
+    role: Annotated[
+        str,
+        typer.Option(
+            "--role", help="resident|operator|handler|unit_lead|supervisor|grid_worker|planner|admin"
+        ),
+    ],
+    password: Annotated[str, typer.Option("--password")],
+    unit: Annotated[str | None, typer.Option("--unit", help="unit code")] = None,
+    area: Annotated[str | None, typer.Option("--area", help="area code")] = None,
+    display_name: Annotated[str | None, typer.Option("--name")] = None,
+    db: DbOption = None,
+) -> None:
+    """Create a user."""
+    from pydantic import ValidationError
+
+    from huitian.auth import service as auth_service
+    from huitian.auth.schemas import UserCreate
+    from huitian.db import Database
+    from huitian.errors import DomainError
+
+    try:
+        data = UserCreate(
+            username=username, role=role, password=password, unit=unit, area=area, display_name=display_name
+        )
+    except ValidationError as exc:
+        _fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
+    database = Database(_url(db))
+    try:
+        with database.write() as session:
+            user = auth_service.create_user(session, data=data)
+            session.commit()
+            typer.echo(f"created user {user.username} (id {user.id}, role {user.role})")
+    except DomainError as exc:
+        _fail(exc.message)
+    finally:
+        database.dispose()
+
+
+@apikeys_app.command("create")
+def apikeys_create(
+    name: str,
+    unit: Annotated[
+        str | None, typer.Option("--unit", help="unit code: the key acts as that unit's handler")
+    ] = None,
+    role: Annotated[
+        str | None,
+        typer.Option("--role", help="override the role (default: handler with --unit, else operator)"),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Create an API key and print it (only its hash is stored)."""
+    from huitian.auth import service as auth_service
+    from huitian.auth.enums import Role
+    from huitian.db import Database
+    from huitian.errors import DomainError
+
+    database = Database(_url(db))
+    try:
+        with database.write() as session:
+            _row, key = auth_service.create_api_key(
+                session, name=name, unit_code=unit, role=Role(role) if role else None
+            )
+            session.commit()
+    except (DomainError, ValueError) as exc:
+        _fail(getattr(exc, "message", str(exc)))
+    finally:
+        database.dispose()
+    typer.echo(key)
+
+
+def _serve(url: str, host: str, port: int, workers: int) -> None:
+    import uvicorn
+
+    from huitian.app import create_app
+
+    if workers > 1:
+        import os
+
+        os.environ["HUITIAN_DATABASE_URL"] = url
+        uvicorn.run(
+            "huitian.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info",
+            access_log=False,
+        )
+        return
+    uvicorn.run(create_app(url), host=host, port=port, log_level="info", access_log=False)
+
+
+@app.command()
+def serve(
+    db: DbOption = None,
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port")] = 8000,
+    workers: Annotated[int, typer.Option("--workers", help="worker processes")] = 1,
+) -> None:
+    """Serve the web UI and the API (with the SLA sweep inside, unless HUITIAN_EMBEDDED_WORKER=0)."""
+    from huitian import migrate
+
+    url = _url(db)
+    migrate.upgrade(url)
+    _serve(url, host, port, workers)
+
+
+@app.command()
+def worker(
+    db: DbOption = None,
+    once: Annotated[bool, typer.Option("--once", help="run one sweep and exit")] = False,
+) -> None:
+    """Run background work (the SLA sweep) until stopped. Several workers may run at once."""
+    from huitian.db import Database
+    from huitian.sla import jobs as sla_jobs
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    database = Database(_url(db))
+    interval = get_settings().sweep_interval_s
+    try:
+        while True:
+            n = sla_jobs.sweep_once(database)
+            if once:
+                typer.echo(f"escalated {n}")
+                return
+            time.sleep(interval)
+    finally:
+        database.dispose()
+
+
+@app.command()
+def demo(
+    db: Annotated[str, typer.Option("--db", help="SQLite file path or database URL")] = "./huitian-demo.db",
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port")] = 8000,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="only build the database")] = False,
+    orders: Annotated[int, typer.Option("--orders", help="orders of history to generate")] = 50_000,
+) -> None:
+    """Build the demo database of the Huitian area (if it is not there yet), then serve it."""
+    from huitian import migrate
+    from huitian.db import Database
+    from huitian.demo import build
+
+    url = _url(db)
+    if url.startswith("sqlite:///") and Path(url.removeprefix("sqlite:///")).exists():
+        console.print(f"demo database exists: {url}")
+        migrate.upgrade(url)
+    else:
+        migrate.upgrade(url)
+        database = Database(url)
+        try:
+            started = time.perf_counter()
+            with console.status("building the Huitian demo …"):
+                stats = build.build_demo(database.engine, orders=orders)
+            console.print(f"demo built in {time.perf_counter() - started:.1f}s: {stats}")
+        finally:
+            database.dispose()
+    if not no_serve:
+        console.print(f"serving on http://{host}:{port}/  (users: see README)")
+        _serve(url, host, port, 1)
+
+
+def _mount_optional() -> None:
+    try:
+        from huitian.intelligence import cli as intelligence_cli
+    except ImportError:  # the classifier lands in its own step
+        return
+    app.add_typer(intelligence_cli.app, name="model")
+
+
+_mount_optional()
+
+
+if __name__ == "__main__":
+    app()

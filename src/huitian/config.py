@@ -1,0 +1,48 @@
+"""Settings from HUITIAN_* environment variables.
+
+Every setting is documented in README.md (a test checks that the two stay in step).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HUITIAN_", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///./huitian.db",
+        description="Database URL or SQLite file path (sqlite:///… or postgresql+psycopg://…).",
+    )
+    secret_key: str | None = Field(
+        default=None,
+        description="Key that signs session cookies and API tokens. If unset, a random key is created "
+        "once and kept in the database, so every process on that database shares it.",
+    )
+    timezone: str = Field(default="Asia/Shanghai", description="Local time zone for deadlines and display.")
+    token_ttl_hours: int = Field(default=12, ge=1, description="Lifetime of bearer tokens, in hours.")
+    sweep_interval_s: int = Field(default=60, ge=1, description="Seconds between two SLA sweeps.")
+    embedded_worker: bool = Field(
+        default=True,
+        description="Run the SLA sweep inside `huitian serve` (for the embedded SQLite default).",
+    )
+    satisfaction_weight_basic: float = Field(
+        default=0.8, ge=0, le=1, description="Weight of 基本满意 in 满意率."
+    )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
+
+
+def normalise_db_url(value: str) -> str:
+    """Accept a plain file path as well as a URL."""
+    if "://" in value:
+        return value
+    return f"sqlite:///{Path(value).expanduser().resolve()}"

@@ -1,0 +1,94 @@
+"""Work orders: create, list, read, act."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from huitian.auth.deps import CurrentPrincipal, SessionDep, WriteSessionDep
+from huitian.auth.service import Principal
+from huitian.orders import flows
+from huitian.orders import service as orders_service
+from huitian.orders.enums import Channel, OrderStatus, OrderType
+from huitian.orders.models import Order
+from huitian.orders.schemas import ActionRequest, OrderCreate, OrderPage, OrderRead
+
+router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
+
+
+def _read(session, order: Order, principal: Principal) -> OrderRead:
+    rel = flows.relation(session, order=order, principal=principal)
+    return orders_service.read_order(
+        session, order=order, principal=principal, allowed_actions=flows.allowed_actions(rel)
+    )
+
+
+@router.post("", response_model=OrderRead, status_code=201)
+def create_order(body: OrderCreate, principal: CurrentPrincipal, session: WriteSessionDep) -> OrderRead:
+    order = orders_service.create_order(session, data=body, principal=principal)
+    session.commit()
+    return _read(session, order, principal)
+
+
+def order_filter(
+    status: Annotated[list[OrderStatus] | None, Query(description="one or more states")] = None,
+    unit: str | None = None,
+    area: str | None = None,
+    category: str | None = None,
+    type: OrderType | None = None,
+    channel: Channel | None = None,
+    overdue: bool | None = None,
+    proactive: bool | None = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    sort: Annotated[str, Query(pattern="^(newest|oldest|deadline)$")] = "newest",
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> orders_service.OrderFilter:
+    return orders_service.OrderFilter(
+        status=[s.value for s in status] if status else None,
+        unit=unit,
+        area=area,
+        category=category,
+        type=type.value if type else None,
+        channel=channel.value if channel else None,
+        overdue=overdue,
+        proactive=proactive,
+        created_from=created_from,
+        created_to=created_to,
+        q=q,
+        sort=sort,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get("", response_model=OrderPage)
+def list_orders(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    flt: Annotated[orders_service.OrderFilter, Depends(order_filter)],
+) -> OrderPage:
+    orders, total = orders_service.list_orders(session, principal=principal, flt=flt)
+    return OrderPage(
+        items=orders_service.summaries(session, orders=orders, principal=principal),
+        total=total,
+        limit=flt.limit,
+        offset=flt.offset,
+    )
+
+
+@router.get("/{ref}", response_model=OrderRead)
+def get_order(ref: str, principal: CurrentPrincipal, session: SessionDep) -> OrderRead:
+    return _read(session, orders_service.get_for(session, principal=principal, ref=ref), principal)
+
+
+@router.post("/{ref}/actions", response_model=OrderRead)
+def act(ref: str, body: ActionRequest, principal: CurrentPrincipal, session: WriteSessionDep) -> OrderRead:
+    order = orders_service.get_for(session, principal=principal, ref=ref, lock=True)
+    flows.perform(session, order=order, principal=principal, req=body)
+    session.commit()
+    return _read(session, order, principal)

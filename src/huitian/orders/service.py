@@ -1,0 +1,426 @@
+"""Work orders: creation, scoped reads and lists, events, and the caller-facing view of an order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, exists, false, func, or_, select, true
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from huitian.areas import service as areas_service
+from huitian.auth.enums import Role
+from huitian.auth.service import Principal
+from huitian.categories import service as categories_service
+from huitian.categories.models import Category
+from huitian.db import utcnow
+from huitian.errors import NotFound
+from huitian.lib.geo import to_wgs84
+from huitian.lib.privacy import mask_name, mask_phone
+from huitian.orders.enums import (
+    ACTIVE_ASSIGNMENT,
+    OPEN_STATUSES,
+    AssignmentRole,
+    Channel,
+    EventKind,
+    OrderStatus,
+    Priority,
+)
+from huitian.orders.models import Assignment, Order, OrderEvent
+from huitian.orders.schemas import (
+    AssignmentRead,
+    DeadlineRead,
+    EventRead,
+    OrderCreate,
+    OrderRead,
+    OrderSummary,
+)
+from huitian.sla import service as sla_service
+from huitian.sla.enums import Deadline, TimeLimitClass
+from huitian.units import service as units_service
+from huitian.units.models import Unit
+
+# --- public numbers -------------------------------------------------------------------------------
+
+
+def public_number(order: Order) -> str:
+    """YYYYMMDD (local date of receipt) + the id on at least 8 digits: unique, sortable, no extra write."""
+    day = order.created_at.astimezone(sla_service.local_tz()).strftime("%Y%m%d")
+    return f"{day}{order.id:08d}"
+
+
+def _id_from_ref(ref: str) -> int | None:
+    ref = ref.strip()
+    if not ref.isdigit():
+        return None
+    if len(ref) >= 16:
+        return int(ref[8:])
+    return int(ref)
+
+
+# --- scope ----------------------------------------------------------------------------------------
+
+
+def scope_clause(principal: Principal) -> ColumnElement[bool]:
+    """The orders a principal may see, as a SQL condition (applied in every query, never after)."""
+    role = principal.role
+    if principal.is_centre:
+        return true()
+    if principal.is_unit_member:
+        return exists().where(Assignment.order_id == Order.id, Assignment.unit_id == principal.unit_id)
+    if principal.is_area_scoped and principal.area_path:
+        clause = Order.area_path.startswith(principal.area_path, autoescape=True)
+        if role == Role.GRID_WORKER and principal.user_id is not None:
+            clause = or_(clause, Order.created_by_id == principal.user_id)
+        return clause
+    if role == Role.RESIDENT and principal.user_id is not None:
+        return Order.created_by_id == principal.user_id
+    return false()
+
+
+def sees_personal_data(principal: Principal, order: Order, unit_ids: set[int]) -> bool:
+    """Operators and the order's own handlers see names and phones; a resident sees their own."""
+    if principal.role == Role.OPERATOR:
+        return True
+    if principal.is_unit_member and principal.unit_id in unit_ids:
+        return True
+    is_owner = principal.user_id is not None and order.created_by_id == principal.user_id
+    return principal.role == Role.RESIDENT and is_owner
+
+
+# --- create ---------------------------------------------------------------------------------------
+
+
+def create_order(
+    session: Session, *, data: OrderCreate, principal: Principal, now: datetime | None = None
+) -> Order:
+    now = now or utcnow()
+    category = (
+        categories_service.get_by_code(session, code=data.category_code) if data.category_code else None
+    )
+    lat = lon = None
+    area_id = area_path = None
+    if data.lat is not None and data.lon is not None:
+        lon, lat = to_wgs84(data.lon, data.lat, data.crs.value)
+        placed = areas_service.locate(session, lon=lon, lat=lat)
+        if placed is not None:
+            area_id, area_path = placed
+    limit_class = time_limit_class(category, data.priority)
+    channel = data.channel
+    order = Order(
+        channel=channel.value,
+        type=data.type.value,
+        title=(data.title or _title_from(data.description)).strip(),
+        description=data.description,
+        category_id=category.id if category else None,
+        priority=data.priority.value,
+        proactive=channel == Channel.PATROL or principal.role == Role.GRID_WORKER,
+        lat=lat,
+        lon=lon,
+        source_crs=data.crs.value if lat is not None else None,
+        address=data.address,
+        area_id=area_id,
+        area_path=area_path,
+        citizen_name=data.citizen_name,
+        citizen_phone=data.citizen_phone,
+        created_by_id=principal.user_id,
+        status=OrderStatus.RECEIVED.value,
+        time_limit_class=limit_class.value,
+        created_at=now,
+        updated_at=now,
+        reply_due=sla_service.due(session, start=now, code=limit_class.value),
+    )
+    session.add(order)
+    session.flush()
+    add_event(
+        session,
+        order=order,
+        kind=EventKind.CREATED,
+        principal=principal,
+        to_status=OrderStatus.RECEIVED,
+        payload={"channel": channel.value, "type": data.type.value},
+        now=now,
+    )
+    return order
+
+
+def _title_from(description: str) -> str:
+    first = description.strip().splitlines()[0]
+    return first[:30]
+
+
+def time_limit_class(category: Category | None, priority: Priority | str) -> TimeLimitClass:
+    if Priority(priority) == Priority.URGENT:
+        return TimeLimitClass.EMERGENCY
+    return TimeLimitClass(category.time_limit_class) if category else TimeLimitClass.ORDINARY
+
+
+# --- events ---------------------------------------------------------------------------------------
+
+
+def add_event(
+    session: Session,
+    *,
+    order: Order,
+    kind: EventKind,
+    principal: Principal,
+    from_status: OrderStatus | str | None = None,
+    to_status: OrderStatus | str | None = None,
+    unit_id: int | None = None,
+    payload: dict | None = None,
+    now: datetime | None = None,
+) -> OrderEvent:
+    event = OrderEvent(
+        order_id=order.id,
+        kind=kind.value,
+        from_status=str(from_status) if from_status else None,
+        to_status=str(to_status) if to_status else None,
+        actor_id=principal.user_id,
+        actor_name=principal.name,
+        actor_role=principal.role.value,
+        unit_id=unit_id if unit_id is not None else principal.unit_id,
+        created_at=now or utcnow(),
+        payload=payload or {},
+    )
+    session.add(event)
+    return event
+
+
+def events_of(session: Session, *, order_id: int) -> list[OrderEvent]:
+    return list(
+        session.scalars(select(OrderEvent).where(OrderEvent.order_id == order_id).order_by(OrderEvent.id))
+    )
+
+
+def assignments_of(session: Session, *, order_id: int) -> list[Assignment]:
+    return list(
+        session.scalars(select(Assignment).where(Assignment.order_id == order_id).order_by(Assignment.id))
+    )
+
+
+def active_assignment(
+    assignments: list[Assignment], *, unit_id: int | None, role: AssignmentRole
+) -> Assignment | None:
+    for a in assignments:
+        if a.unit_id == unit_id and a.role == role.value and a.status in ACTIVE_ASSIGNMENT:
+            return a
+    return None
+
+
+# --- reads ----------------------------------------------------------------------------------------
+
+
+def get_for(session: Session, *, principal: Principal, ref: str | int, lock: bool = False) -> Order:
+    """The order named by id or public number, if the principal may see it; else 404."""
+    order_id = ref if isinstance(ref, int) else _id_from_ref(str(ref))
+    if order_id is None:
+        raise NotFound(f"order {ref!r} not found")
+    stmt = select(Order).where(Order.id == order_id, scope_clause(principal))
+    if lock:
+        stmt = stmt.with_for_update()
+    order = session.scalar(stmt)
+    if order is None or (
+        isinstance(ref, str) and len(ref.strip()) >= 16 and public_number(order) != ref.strip()
+    ):
+        raise NotFound(f"order {ref!r} not found")
+    return order
+
+
+@dataclass
+class OrderFilter:
+    status: list[str] | None = None
+    unit: str | None = None
+    area: str | None = None
+    category: str | None = None
+    type: str | None = None
+    channel: str | None = None
+    overdue: bool | None = None
+    proactive: bool | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    q: str | None = None
+    sort: str = "newest"
+    limit: int = 50
+    offset: int = 0
+
+
+def list_orders(session: Session, *, principal: Principal, flt: OrderFilter) -> tuple[list[Order], int]:
+    conds: list[ColumnElement[bool]] = [scope_clause(principal)]
+    if flt.status:
+        conds.append(Order.status.in_(flt.status))
+    if flt.unit:
+        unit = units_service.get_by_code(session, code=flt.unit)
+        conds.append(exists().where(Assignment.order_id == Order.id, Assignment.unit_id == unit.id))
+    if flt.area:
+        area = areas_service.get_by_code(session, code=flt.area)
+        conds.append(Order.area_path.startswith(area.path, autoescape=True))
+    if flt.category:
+        cat = categories_service.get_by_code(session, code=flt.category)
+        sub = select(Category.id).where(Category.path.startswith(cat.path, autoescape=True))
+        conds.append(Order.category_id.in_(sub))
+    if flt.type:
+        conds.append(Order.type == flt.type)
+    if flt.channel:
+        conds.append(Order.channel == flt.channel)
+    if flt.overdue is not None:
+        late = and_(Order.escalated != 0, Order.status.in_([s.value for s in OPEN_STATUSES]))
+        conds.append(late if flt.overdue else ~late)
+    if flt.proactive is not None:
+        conds.append(Order.proactive.is_(flt.proactive))
+    if flt.created_from:
+        conds.append(Order.created_at >= flt.created_from)
+    if flt.created_to:
+        conds.append(Order.created_at < flt.created_to)
+    if flt.q:
+        like = f"%{flt.q}%"
+        conds.append(or_(Order.title.like(like), Order.description.like(like), Order.address.like(like)))
+    where = and_(*conds)
+    total = session.scalar(select(func.count()).select_from(Order).where(where)) or 0
+    order_by = {
+        "newest": (Order.created_at.desc(), Order.id.desc()),
+        "oldest": (Order.created_at.asc(), Order.id.asc()),
+        "deadline": (Order.reply_due.asc(), Order.id.asc()),
+    }[flt.sort]
+    rows = session.scalars(select(Order).where(where).order_by(*order_by).limit(flt.limit).offset(flt.offset))
+    return list(rows), total
+
+
+# --- views of an order ------------------------------------------------------------------------------
+
+
+def _unit_codes(session: Session, unit_ids: set[int]) -> dict[int, Unit]:
+    if not unit_ids:
+        return {}
+    return {u.id: u for u in session.scalars(select(Unit).where(Unit.id.in_(unit_ids)))}
+
+
+def _category_codes(session: Session, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict(session.execute(select(Category.id, Category.code).where(Category.id.in_(ids))).all())
+
+
+def summaries(session: Session, *, orders: list[Order], principal: Principal) -> list[OrderSummary]:
+    units = _unit_codes(session, {o.lead_unit_id for o in orders if o.lead_unit_id})
+    cats = _category_codes(session, {o.category_id for o in orders if o.category_id})
+    # The list is scoped: a unit member sees only orders its unit is on, so "own handler" holds.
+    return [
+        _summary(
+            o, principal, units, cats, unmasked=sees_personal_data(principal, o, {principal.unit_id or -1})
+        )
+        for o in orders
+    ]
+
+
+def _summary(
+    o: Order, principal: Principal, units: dict[int, Unit], cats: dict[int, str], *, unmasked: bool
+) -> OrderSummary:
+    status = OrderStatus(o.status)
+    return OrderSummary(
+        id=o.id,
+        number=public_number(o),
+        type=o.type,
+        channel=o.channel,
+        priority=o.priority,
+        proactive=o.proactive,
+        status=o.status,
+        status_label=status.label,
+        title=o.title,
+        category_code=cats.get(o.category_id) if o.category_id else None,
+        lead_unit=units[o.lead_unit_id].code if o.lead_unit_id in units else None,
+        area_path=o.area_path,
+        address=o.address,
+        citizen_name=o.citizen_name if unmasked else mask_name(o.citizen_name),
+        citizen_phone=o.citizen_phone if unmasked else mask_phone(o.citizen_phone),
+        created_at=o.created_at,
+        reply_due=o.reply_due,
+        overdue=bool(o.escalated) and status.is_open,
+        unreasonable=o.unreasonable,
+    )
+
+
+def deadlines(order: Order) -> dict[str, DeadlineRead]:
+    met = {
+        Deadline.ACCEPT: order.accepted_at,
+        Deadline.CONTACT: order.contacted_at,
+        Deadline.REPLY: order.replied_at,
+    }
+    due = {
+        Deadline.ACCEPT: order.accept_due,
+        Deadline.CONTACT: order.contact_due,
+        Deadline.REPLY: order.reply_due,
+    }
+    return {
+        d.value: DeadlineRead(due=due[d], met_at=met[d], overdue=bool(order.escalated & d.bit))
+        for d in Deadline
+    }
+
+
+def read_order(
+    session: Session, *, order: Order, principal: Principal, allowed_actions: list[str]
+) -> OrderRead:
+    assignments = assignments_of(session, order_id=order.id)
+    events = events_of(session, order_id=order.id)
+    unit_ids = {a.unit_id for a in assignments} | {e.unit_id for e in events if e.unit_id}
+    if order.lead_unit_id:
+        unit_ids.add(order.lead_unit_id)
+    units = _unit_codes(session, unit_ids)
+    cats = _category_codes(session, {order.category_id} if order.category_id else set())
+    on_order = {a.unit_id for a in assignments if a.role != AssignmentRole.SUPERVISE.value}
+    unmasked = sees_personal_data(principal, order, on_order)
+    summary = _summary(order, principal, units, cats, unmasked=unmasked)
+    category = categories_service.get(session, category_id=order.category_id) if order.category_id else None
+    merged_into = session.get(Order, order.merged_into_id) if order.merged_into_id else None
+    return OrderRead(
+        **summary.model_dump(),
+        description=order.description,
+        lat=order.lat,
+        lon=order.lon,
+        source_crs=order.source_crs,
+        category=categories_service.names_on_path(session, category=category),
+        area=areas_service.names_on_path(session, path=order.area_path),
+        time_limit_class=order.time_limit_class,
+        outcome=order.outcome,
+        resolved=order.resolved,
+        satisfaction=order.satisfaction,
+        reopen_count=order.reopen_count,
+        unreasonable_reason=order.unreasonable_reason,
+        merged_into=public_number(merged_into) if merged_into else None,
+        pending_extension=order.pending_extension,
+        extension_days=order.extension_days,
+        version=order.version,
+        deadlines=deadlines(order),
+        assignments=[
+            AssignmentRead(
+                id=a.id,
+                unit=units[a.unit_id].code,
+                unit_name=units[a.unit_id].name,
+                role=a.role,
+                status=a.status,
+                task=a.task,
+                assigned_at=a.assigned_at,
+                accepted_at=a.accepted_at,
+                replied_at=a.replied_at,
+                reply_text=a.reply_text,
+                return_reason=a.return_reason,
+            )
+            for a in assignments
+        ],
+        events=[
+            EventRead(
+                id=e.id,
+                kind=e.kind,
+                label=EventKind(e.kind).label,
+                from_status=e.from_status,
+                to_status=e.to_status,
+                actor=e.actor_name,
+                actor_role=e.actor_role,
+                unit=units[e.unit_id].code if e.unit_id in units else None,
+                created_at=e.created_at,
+                payload=e.payload,
+            )
+            for e in events
+        ],
+        allowed_actions=allowed_actions,
+    )
