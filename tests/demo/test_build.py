@@ -154,7 +154,7 @@ def test_the_same_seed_builds_the_same_history(demo_build: DemoBuild, tmp_path):
     from huitian.db import Database
     from huitian.demo.build import build_demo
 
-    url = f"sqlite:///{tmp_path / 'again.db'}"
+    url = f"sqlite:///{tmp_path / 'again.db'}"  # the same seed gives the same rows on any database
     migrate.upgrade(url)
     db = Database(url)
     try:
@@ -202,3 +202,19 @@ def test_the_street_handler_sees_only_its_units_orders(demo_client: TestClient, 
         for item in r.json()["items"]:
             units = s.scalars(select(Assignment.unit_id).where(Assignment.order_id == item["id"])).all()
             assert unit in units
+
+
+def test_a_new_order_after_the_build_gets_the_next_id_and_a_demo_grid(demo_client: TestClient):
+    operator = _token(demo_client, "operator")
+    body = {
+        "type": "complaint",
+        "description": "小区门口路灯不亮,晚上行人看不清路",
+        "lat": 40.0745,
+        "lon": 116.3205,
+    }
+    r = demo_client.post("/api/v1/orders", json=body, headers=operator)
+    assert r.status_code == 201, r.text
+    order = r.json()
+    assert order["id"] == ORDERS + 1
+    detail = demo_client.get(f"/api/v1/orders/{order['id']}", headers=operator).json()
+    assert detail["events"][0]["id"] > ORDERS
