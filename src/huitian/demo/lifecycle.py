@@ -57,7 +57,7 @@ from huitian.orders.enums import (
     Satisfaction,
 )
 from huitian.sla import service as sla_service
-from huitian.sla.enums import Deadline, PolicyCode
+from huitian.sla.enums import Deadline, LimitUnit, PolicyCode
 
 S = OrderStatus
 
@@ -94,8 +94,18 @@ class Ctx:
     events: list[tuple] = field(default_factory=list)
     assignments: list[dict[str, Any]] = field(default_factory=list)
 
+    _due_cache: dict[tuple[Any, str], datetime] = field(default_factory=dict)
+
     def due(self, start: datetime, code: str) -> datetime:
-        return sla_service.due(self.session, start=start, code=code)
+        """``sla_service.due``; working-day results depend only on the local date, so they are memoised."""
+        amount, unit = sla_service.rules(self.session).policies[code]
+        if unit == LimitUnit.HOURS:
+            return start + timedelta(hours=amount)
+        key = (start.astimezone(sla_service.local_tz()).date(), code)
+        hit = self._due_cache.get(key)
+        if hit is None:
+            hit = self._due_cache[key] = sla_service.due(self.session, start=start, code=code)
+        return hit
 
     def extend(self, deadline: datetime, days: int) -> datetime:
         return sla_service.extend(self.session, deadline=deadline, working_days=days)
