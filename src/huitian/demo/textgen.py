@@ -624,7 +624,9 @@ class TextGen:
         elif order_type == "suggestion":
             where = short_place if on_road else compound
             description = f"{r.choice(OPENERS_SUGGEST)}来电人反映{where}一带{issue}，建议{demand}。"
-            title = f"关于{where}{category}的建议"
+            title = (
+                f"关于{where}的{category}" if category.endswith("建议") else f"关于{where}{category}的建议"
+            )
         else:
             opener = {"help": OPENERS_HELP, "report": OPENERS_REPORT}.get(order_type, OPENERS_COMPLAINT)
             when = r.choice(DURATIONS)
