@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
@@ -53,9 +54,14 @@ def utcnow() -> datetime:
 def make_engine(url: str) -> Engine:
     url = normalise_db_url(url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=16)
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=16, max_overflow=48
+        )
+        writer = threading.Lock()
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "begin", lambda conn: _sqlite_begin(conn, writer))
+        event.listen(engine, "commit", lambda conn: _sqlite_end(conn, writer))
+        event.listen(engine, "rollback", lambda conn: _sqlite_end(conn, writer))
         return engine
     return create_engine(url, pool_size=16, max_overflow=16, pool_pre_ping=True)
 
@@ -71,13 +77,26 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cur.close()
 
 
-def _sqlite_begin(conn) -> None:
-    # Writers take the write lock up front (BEGIN IMMEDIATE) so they queue on busy_timeout instead of
-    # failing when a read transaction is upgraded; readers stay deferred and run in parallel under WAL.
+def _sqlite_begin(conn, writer: threading.Lock) -> None:
+    # Writers take the write lock up front (BEGIN IMMEDIATE) so they queue instead of failing when a
+    # read transaction is upgraded; readers stay deferred and run in parallel under WAL. Within one
+    # process, writers first queue on a Python lock: SQLite's own busy handler sleeps and backs off,
+    # which wastes most of the time under contention. Across processes, busy_timeout still applies.
     if conn.get_execution_options().get("huitian_write"):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        writer.acquire()
+        conn.info["huitian_writer"] = True
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            _sqlite_end(conn, writer)
+            raise
     else:
         conn.exec_driver_sql("BEGIN")
+
+
+def _sqlite_end(conn, writer: threading.Lock) -> None:
+    if conn.info.pop("huitian_writer", False):
+        writer.release()
 
 
 class Database:

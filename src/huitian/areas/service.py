@@ -14,6 +14,9 @@ from huitian.areas.enums import AreaLevel
 from huitian.areas.models import Area
 from huitian.areas.schemas import AreaCreate, AreaUpdate
 from huitian.errors import Conflict, NotFound, Unprocessable
+from huitian.lib.ttlcache import TTLCache
+
+_names: TTLCache[list[str]] = TTLCache(ttl_s=60.0)
 
 
 def get_by_code(session: Session, *, code: str) -> Area:
@@ -42,9 +45,13 @@ def names_on_path(session: Session, *, path: str | None) -> list[str]:
     """Names from the district down to the finest area, for display."""
     if not path:
         return []
-    codes = [c for c in path.split("/") if c]
-    rows = {a.code: a.name for a in session.scalars(select(Area).where(Area.code.in_(codes)))}
-    return [rows[c] for c in codes if c in rows]
+
+    def load() -> list[str]:
+        codes = [c for c in path.split("/") if c]
+        rows = dict(session.execute(select(Area.code, Area.name).where(Area.code.in_(codes))).tuples().all())
+        return [rows[c] for c in codes if c in rows]
+
+    return _names.get((str(session.get_bind().url), path), load)
 
 
 def list_areas(session: Session, *, level: AreaLevel | None = None, parent: str | None = None) -> list[Area]:
@@ -136,6 +143,7 @@ _lock = threading.Lock()
 def invalidate_locator() -> None:
     with _lock:
         _locators.clear()
+    _names.clear()
 
 
 def _locator(session: Session) -> _Locator:

@@ -8,6 +8,15 @@ from sqlalchemy.orm import Session
 from huitian.categories.models import Category
 from huitian.categories.schemas import CategoryCreate, CategoryUpdate
 from huitian.errors import Conflict, NotFound, Unprocessable
+from huitian.lib.ttlcache import TTLCache
+
+_names: TTLCache[list[str]] = TTLCache(ttl_s=60.0)
+_by_code: TTLCache[Category] = TTLCache(ttl_s=60.0)
+
+
+def _clear_caches() -> None:
+    _names.clear()
+    _by_code.clear()
 
 
 def get_by_code(session: Session, *, code: str) -> Category:
@@ -31,12 +40,29 @@ def list_categories(session: Session, *, level: int | None = None) -> list[Categ
     return list(session.scalars(stmt))
 
 
-def names_on_path(session: Session, *, category: Category | None) -> list[str]:
-    if category is None:
+def names_on_path(session: Session, *, category_id: int | None) -> list[str]:
+    """Names from the first level down to the category, for display (cached briefly)."""
+    if category_id is None:
         return []
-    codes = [c for c in category.path.split("/") if c]
-    rows = {c.code: c.name for c in session.scalars(select(Category).where(Category.code.in_(codes)))}
-    return [rows[c] for c in codes if c in rows]
+
+    def load() -> list[str]:
+        category = get(session, category_id=category_id)
+        codes = [c for c in category.path.split("/") if c]
+        rows = {c.code: c.name for c in session.scalars(select(Category).where(Category.code.in_(codes)))}
+        return [rows[c] for c in codes if c in rows]
+
+    return _names.get((str(session.get_bind().url), category_id), load)
+
+
+def get_by_code_cached(session: Session, *, code: str) -> Category:
+    """The category for a code, from a short-lived per-process cache (detached: read its columns only)."""
+    return _by_code.get((str(session.get_bind().url), code), lambda: _detached(session, code))
+
+
+def _detached(session: Session, code: str) -> Category:
+    cat = get_by_code(session, code=code)
+    session.expunge(cat)
+    return cat
 
 
 def create_category(session: Session, *, data: CategoryCreate) -> Category:
@@ -57,6 +83,7 @@ def create_category(session: Session, *, data: CategoryCreate) -> Category:
     )
     session.add(cat)
     session.flush()
+    _clear_caches()
     return cat
 
 
@@ -64,4 +91,5 @@ def update_category(session: Session, *, category: Category, data: CategoryUpdat
     for key, value in data.model_dump(exclude_unset=True).items():
         setattr(category, key, value.value if hasattr(value, "value") else value)
     session.flush()
+    _clear_caches()
     return category

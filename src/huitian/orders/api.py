@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 
 from huitian.auth.deps import CurrentPrincipal, SessionDep, WriteSessionDep
 from huitian.auth.service import Principal
+from huitian.lib.http import model_response
 from huitian.orders import flows
 from huitian.orders import service as orders_service
 from huitian.orders.enums import Channel, OrderStatus, OrderType
@@ -18,18 +19,24 @@ from huitian.orders.schemas import ActionRequest, OrderCreate, OrderPage, OrderR
 router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
 
 
-def _read(session, order: Order, principal: Principal) -> OrderRead:
-    rel = flows.relation(session, order=order, principal=principal)
+def _read(session, order: Order, principal: Principal, *, new: bool = False) -> OrderRead:
+    assignments = [] if new else None  # a new order has no units yet: spare the query
+    rel = flows.relation(session, order=order, principal=principal, assignments=assignments)
     return orders_service.read_order(
-        session, order=order, principal=principal, allowed_actions=flows.allowed_actions(rel)
+        session,
+        order=order,
+        principal=principal,
+        allowed_actions=flows.allowed_actions(rel),
+        assignments=rel.assignments,
     )
 
 
 @router.post("", response_model=OrderRead, status_code=201)
-def create_order(body: OrderCreate, principal: CurrentPrincipal, session: WriteSessionDep) -> OrderRead:
+def create_order(body: OrderCreate, principal: CurrentPrincipal, session: WriteSessionDep) -> Response:
     order = orders_service.create_order(session, data=body, principal=principal)
+    out = _read(session, order, principal, new=True)  # read inside the transaction: no second lock
     session.commit()
-    return _read(session, order, principal)
+    return model_response(out, status_code=201)
 
 
 def order_filter(
@@ -71,24 +78,28 @@ def list_orders(
     principal: CurrentPrincipal,
     session: SessionDep,
     flt: Annotated[orders_service.OrderFilter, Depends(order_filter)],
-) -> OrderPage:
+) -> Response:
     orders, total = orders_service.list_orders(session, principal=principal, flt=flt)
-    return OrderPage(
+    page = OrderPage(
         items=orders_service.summaries(session, orders=orders, principal=principal),
         total=total,
         limit=flt.limit,
         offset=flt.offset,
     )
+    return model_response(page)
 
 
 @router.get("/{ref}", response_model=OrderRead)
-def get_order(ref: str, principal: CurrentPrincipal, session: SessionDep) -> OrderRead:
-    return _read(session, orders_service.get_for(session, principal=principal, ref=ref), principal)
+def get_order(ref: str, principal: CurrentPrincipal, session: SessionDep) -> Response:
+    return model_response(
+        _read(session, orders_service.get_for(session, principal=principal, ref=ref), principal)
+    )
 
 
 @router.post("/{ref}/actions", response_model=OrderRead)
-def act(ref: str, body: ActionRequest, principal: CurrentPrincipal, session: WriteSessionDep) -> OrderRead:
+def act(ref: str, body: ActionRequest, principal: CurrentPrincipal, session: WriteSessionDep) -> Response:
     order = orders_service.get_for(session, principal=principal, ref=ref, lock=True)
     flows.perform(session, order=order, principal=principal, req=body)
+    out = _read(session, order, principal)
     session.commit()
-    return _read(session, order, principal)
+    return model_response(out)

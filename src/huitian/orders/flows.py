@@ -62,8 +62,11 @@ class Relation:
         return self.principal.role == Role.SUPERVISOR and self.in_area
 
 
-def relation(session: Session, *, order: Order, principal: Principal) -> Relation:
-    assignments = orders_service.assignments_of(session, order_id=order.id)
+def relation(
+    session: Session, *, order: Order, principal: Principal, assignments: list[Assignment] | None = None
+) -> Relation:
+    if assignments is None:
+        assignments = orders_service.assignments_of(session, order_id=order.id)
     unit_id = principal.unit_id if principal.is_unit_member else None
     area = principal.area_path
     return Relation(

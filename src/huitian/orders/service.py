@@ -97,7 +97,9 @@ def create_order(
 ) -> Order:
     now = now or utcnow()
     category = (
-        categories_service.get_by_code(session, code=data.category_code) if data.category_code else None
+        categories_service.get_by_code_cached(session, code=data.category_code)
+        if data.category_code
+        else None
     )
     lat = lon = None
     area_id = area_path = None
@@ -358,9 +360,15 @@ def deadlines(order: Order) -> dict[str, DeadlineRead]:
 
 
 def read_order(
-    session: Session, *, order: Order, principal: Principal, allowed_actions: list[str]
+    session: Session,
+    *,
+    order: Order,
+    principal: Principal,
+    allowed_actions: list[str],
+    assignments: list[Assignment] | None = None,
 ) -> OrderRead:
-    assignments = assignments_of(session, order_id=order.id)
+    if assignments is None:
+        assignments = assignments_of(session, order_id=order.id)
     events = events_of(session, order_id=order.id)
     unit_ids = {a.unit_id for a in assignments} | {e.unit_id for e in events if e.unit_id}
     if order.lead_unit_id:
@@ -370,7 +378,6 @@ def read_order(
     on_order = {a.unit_id for a in assignments if a.role != AssignmentRole.SUPERVISE.value}
     unmasked = sees_personal_data(principal, order, on_order)
     summary = _summary(order, principal, units, cats, unmasked=unmasked)
-    category = categories_service.get(session, category_id=order.category_id) if order.category_id else None
     merged_into = session.get(Order, order.merged_into_id) if order.merged_into_id else None
     return OrderRead(
         **summary.model_dump(),
@@ -378,7 +385,7 @@ def read_order(
         lat=order.lat,
         lon=order.lon,
         source_crs=order.source_crs,
-        category=categories_service.names_on_path(session, category=category),
+        category=categories_service.names_on_path(session, category_id=order.category_id),
         area=areas_service.names_on_path(session, path=order.area_path),
         time_limit_class=order.time_limit_class,
         outcome=order.outcome,
