@@ -57,8 +57,12 @@ class ClassifierParams:
     """Hyper-parameters.  The defaults were chosen by cross-validation on the Teddy Cup 2020 set
     (see bench/classify.py) and are kept fixed, so evaluation folds never tune them."""
 
-    ngram_range: tuple[int, int] = (1, 3)
-    min_df: int = 2
+    ngram_range: tuple[int, int] = (1, 2)
+    min_df: int = 1
+    # A second block of features from the first characters only: the subject comes first.
+    head_chars: int = 30
+    head_ngram_range: tuple[int, int] = (1, 3)
+    head_weight: float = 0.5
     C: float = 2.0
     class_weight: str | None = None
     calibration_folds: int = 3
@@ -72,6 +76,7 @@ class TextClassifier:
     params: ClassifierParams = field(default_factory=ClassifierParams)
     metadata: dict[str, Any] = field(default_factory=dict)
     vectorizer_: CharNgramTfidf | None = None
+    head_vectorizer_: CharNgramTfidf | None = None
     svm_: LinearSVC | None = None
     calibrated_: CalibratedClassifierCV | None = None
     classes_: list[str] = field(default_factory=list)
@@ -102,7 +107,11 @@ class TextClassifier:
         if self.vectorizer_.n_features == 0:
             # Too few texts for min_df: fall back to every n-gram seen.
             self.vectorizer_ = CharNgramTfidf(p.ngram_range, min_df=1).fit(texts, extra_texts=unlabelled)
-        features = self.vectorizer_.transform(texts)
+        self.head_vectorizer_ = None
+        if p.head_chars > 0 and p.head_weight > 0:
+            self.head_vectorizer_ = CharNgramTfidf(p.head_ngram_range, max_chars=p.head_chars)
+            self.head_vectorizer_.fit(texts, extra_texts=unlabelled)
+        features = self._features(texts)
         folds = min(p.calibration_folds, min(counts.values()))
         self.calibrated_ = None
         if folds >= 2:
@@ -124,7 +133,8 @@ class TextClassifier:
             "class_counts": dict(sorted(counts.items())),
             "n_train": len(y),
             "n_unlabelled": len(unlabelled),
-            "n_features": self.vectorizer_.n_features,
+            "n_features": self.vectorizer_.n_features
+            + (self.head_vectorizer_.n_features if self.head_vectorizer_ is not None else 0),
             "params": asdict(p),
             "calibrated": self.calibrated_ is not None,
             "train_seconds": round(time.perf_counter() - started, 2),
@@ -136,7 +146,7 @@ class TextClassifier:
             self.metadata["version"],
             len(y),
             len(self.classes_),
-            self.vectorizer_.n_features,
+            self.metadata["n_features"],
         )
         return self
 
@@ -146,9 +156,13 @@ class TextClassifier:
 
     # -- inference -------------------------------------------------------------------------------
     def _features(self, texts: Sequence[str]) -> sp.csr_matrix:
-        if self.vectorizer_ is None or self.svm_ is None:
+        if self.vectorizer_ is None:
             raise RuntimeError("the classifier is not trained")
-        return self.vectorizer_.transform(texts)
+        features = self.vectorizer_.transform(texts)
+        if self.head_vectorizer_ is not None:
+            head = self.head_vectorizer_.transform(texts) * self.params.head_weight
+            features = sp.hstack([features, head], format="csr")
+        return features
 
     def _scores(self, features: sp.csr_matrix) -> np.ndarray:
         assert self.svm_ is not None
