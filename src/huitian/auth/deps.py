@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from huitian.auth import service as auth_service
@@ -17,6 +18,7 @@ from huitian.lib.ttlcache import TTLCache
 # Verified bearer tokens → principal, briefly: a token is checked against its user (active, token
 # version) at most every 10 s per process instead of on every request.
 _token_principals: TTLCache[Principal] = TTLCache(ttl_s=10.0)
+_key_principals: TTLCache[Principal] = TTLCache(ttl_s=10.0)
 
 
 # Async generators on purpose: making a Session does no I/O (it connects on first use, in the route's
@@ -50,7 +52,9 @@ def _principal(request: Request, session: Session) -> Principal | None:
         return _token_principals.get((id(state), token), verify)
     key = request.headers.get("x-api-key")
     if key:
-        return auth_service.principal_from_api_key(session, key=key)
+        return _key_principals.get(
+            (id(state), key), lambda: auth_service.principal_from_api_key(session, key=key)
+        )
     user_id = request.session.get("uid") if "session" in request.scope else None
     if user_id is not None:
         user = auth_service.user_for_session(
@@ -61,15 +65,29 @@ def _principal(request: Request, session: Session) -> Principal | None:
     return None
 
 
-def current_principal(request: Request, session: SessionDep) -> Principal:
-    principal = _principal(request, session)
+def _cached(request: Request) -> Principal | None:
+    """The principal from the per-process caches, without touching the database; None on a miss."""
+    state = request.app.state
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return _token_principals.peek((id(state), header[7:].strip()))
+    key = request.headers.get("x-api-key")
+    return _key_principals.peek((id(state), key)) if key else None
+
+
+async def optional_principal(request: Request, session: SessionDep) -> Principal | None:
+    # Async so that the common case (a cached token) costs no thread-pool hop; a miss goes to a thread.
+    cached = _cached(request)
+    if cached is not None:
+        return cached
+    return await run_in_threadpool(_principal, request, session)
+
+
+async def current_principal(request: Request, session: SessionDep) -> Principal:
+    principal = await optional_principal(request, session)
     if principal is None:
         raise Unauthorized("authentication required: bearer token, X-API-Key or a signed-in session")
     return principal
-
-
-def optional_principal(request: Request, session: SessionDep) -> Principal | None:
-    return _principal(request, session)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

@@ -14,9 +14,21 @@ _names: TTLCache[list[str]] = TTLCache(ttl_s=60.0)
 _by_code: TTLCache[Category] = TTLCache(ttl_s=60.0)
 
 
+_codes: TTLCache[dict[int, str]] = TTLCache(ttl_s=60.0)
+
+
 def _clear_caches() -> None:
     _names.clear()
     _by_code.clear()
+    _codes.clear()
+
+
+def codes_by_id(session: Session) -> dict[int, str]:
+    """Every category's code by id, cached briefly (the taxonomy is a few hundred rows)."""
+    return _codes.get(
+        str(session.get_bind().url),
+        lambda: dict(session.execute(select(Category.id, Category.code)).tuples().all()),
+    )
 
 
 def get_by_code(session: Session, *, code: str) -> Category:

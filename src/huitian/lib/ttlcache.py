@@ -31,6 +31,13 @@ class TTLCache(Generic[V]):
             self._data[key] = (now, value)
         return value
 
+    def peek(self, key: Hashable) -> V | None:
+        """The fresh value for key, or None; never loads."""
+        hit = self._data.get(key)
+        if hit is not None and time.monotonic() - hit[0] < self.ttl_s:
+            return hit[1]
+        return None
+
     def clear(self) -> None:
         with self._lock:
             self._data.clear()

@@ -13,28 +13,31 @@ from huitian.lib.http import model_response
 from huitian.orders import flows
 from huitian.orders import service as orders_service
 from huitian.orders.enums import Channel, OrderStatus, OrderType
-from huitian.orders.models import Order
+from huitian.orders.models import Order, OrderEvent
 from huitian.orders.schemas import ActionRequest, OrderCreate, OrderPage, OrderRead
 
 router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
 
 
-def _read(session, order: Order, principal: Principal, *, new: bool = False) -> OrderRead:
-    assignments = [] if new else None  # a new order has no units yet: spare the query
-    rel = flows.relation(session, order=order, principal=principal, assignments=assignments)
+def _read(
+    session, order: Order, principal: Principal, *, events: list[OrderEvent] | None = None
+) -> OrderRead:
+    # A new order (events given) has no units yet: spare the queries.
+    rel = flows.relation(session, order=order, principal=principal, assignments=[] if events else None)
     return orders_service.read_order(
         session,
         order=order,
         principal=principal,
         allowed_actions=flows.allowed_actions(rel),
         assignments=rel.assignments,
+        events=events,
     )
 
 
 @router.post("", response_model=OrderRead, status_code=201)
 def create_order(body: OrderCreate, principal: CurrentPrincipal, session: WriteSessionDep) -> Response:
-    order = orders_service.create_order(session, data=body, principal=principal)
-    out = _read(session, order, principal, new=True)  # read inside the transaction: no second lock
+    created = orders_service.create_order(session, data=body, principal=principal)
+    out = _read(session, created.order, principal, events=[created.event])  # inside the transaction
     session.commit()
     return model_response(out, status_code=201)
 

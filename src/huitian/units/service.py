@@ -2,15 +2,39 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from huitian.areas import service as areas_service
 from huitian.areas.models import Area
 from huitian.errors import Conflict, NotFound
+from huitian.lib.ttlcache import TTLCache
 from huitian.units.enums import UnitKind
 from huitian.units.models import Unit, UnitArea
 from huitian.units.schemas import UnitCreate, UnitRead, UnitUpdate
+
+
+@dataclass(frozen=True)
+class UnitInfo:
+    id: int
+    code: str
+    name: str
+    kind: str
+
+
+_directory: TTLCache[dict[int, UnitInfo]] = TTLCache(ttl_s=60.0)
+
+
+def directory(session: Session) -> dict[int, UnitInfo]:
+    """Every unit by id (code, name, kind), cached briefly: read on every order view."""
+
+    def load() -> dict[int, UnitInfo]:
+        rows = session.execute(select(Unit.id, Unit.code, Unit.name, Unit.kind)).all()
+        return {r.id: UnitInfo(r.id, r.code, r.name, r.kind) for r in rows}
+
+    return _directory.get(str(session.get_bind().url), load)
 
 
 def get_by_code(session: Session, *, code: str) -> Unit:
@@ -78,6 +102,7 @@ def create_unit(session: Session, *, data: UnitCreate) -> Unit:
     session.flush()
     _set_areas(session, unit=unit, codes=data.areas)
     session.flush()
+    _directory.clear()
     return unit
 
 
@@ -88,4 +113,5 @@ def update_unit(session: Session, *, unit: Unit, data: UnitUpdate) -> Unit:
     for key, value in fields.items():
         setattr(unit, key, value)
     session.flush()
+    _directory.clear()
     return unit
