@@ -64,7 +64,7 @@ def test_walking_the_loop_through_the_forms(api, browser):
     timeline = page.split('id="h-timeline"')[1]
     steps = ["受理登记", "派单", "签收", "联系群众", "办理记录", "办理答复", "回访", "办结"]
     labels = [chunk.split("</strong>")[0] for chunk in timeline.split('<strong class="label">')[1:]]
-    assert labels == steps[::-1]  # newest first, every step listed
+    assert labels == steps  # every step listed, in order
     for text in ("电话联系,约定明早查看", "已派电工到场", "已更换灯泡,恢复照明", "满意", "很及时", "已解决"):
         assert text in timeline
     assert "<dt>单位</dt><dd>一街道办事处</dd>" in timeline
@@ -165,3 +165,14 @@ def test_personal_data_is_masked_as_the_service_masks_it(api, browser):
     assert "13812345678" in operator and "张三丰" in operator
     listing = browser("super1").get("/orders").text
     assert "138****5678" in listing and "13812345678" not in listing
+
+
+def test_text_from_citizens_is_escaped(api, browser):
+    order = api.create(title="<script>alert(1)</script>", description="<b>粗体</b> & 其他")
+    op = browser("operator")
+    page = op.detail(order["number"])
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "&lt;b&gt;粗体&lt;/b&gt; &amp; 其他" in page
+    op.act(order["number"], "note", text="<img src=x onerror=alert(1)>")
+    assert "<img src=x" not in op.detail(order["number"])
+    assert "&lt;script&gt;" in op.get("/orders").text

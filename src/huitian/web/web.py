@@ -445,7 +445,7 @@ def _detail(
         "o": order,
         "error": error,
         "unit_names": unit_names,
-        "events": [(e, render.describe_payload(e.payload, unit_names)) for e in reversed(order.events)],
+        "events": [(e, render.describe_payload(e.payload, unit_names)) for e in order.events],
         "actions": [Action(a) for a in allowed],
         "unit_options": _unit_options(session) if UNIT_ACTIONS & set(allowed) else [],
         "categories": _category_options(session) if Action.DISPATCH.value in allowed else [],
