@@ -217,7 +217,8 @@ def _dispatch(session: Session, o: Order, r: Relation, req: ActionRequest, now: 
             o.reply_due = sla_service.due(session, start=o.created_at, code=o.time_limit_class)
     if r.lead is not None:  # a coordinating district passes it on and stays on as supervisor
         r.lead.status = AssignmentStatus.FORWARDED.value
-        _new_assignment(session, o, r.lead.unit_id, AssignmentRole.SUPERVISE, now)
+        # listed, so that _start_handling does not copy the district a second time
+        r.assignments.append(_new_assignment(session, o, r.lead.unit_id, AssignmentRole.SUPERVISE, now))
         payload["forwarded_by"] = units_service.code_of(session, unit_id=r.lead.unit_id)
     if unit.kind == UnitKind.DISTRICT_GOVERNMENT:
         payload["mode"] = "coordinate"  # Art. 12: only the district is known; it coordinates
