@@ -361,13 +361,31 @@ def list_orders(session: Session, *, principal: Principal, flt: OrderFilter) -> 
 def summaries(session: Session, *, orders: list[Order], principal: Principal) -> list[OrderSummary]:
     units = units_service.directory(session)
     cats = categories_service.codes_by_id(session)
-    # The list is scoped: a unit member sees only orders its unit is on, so "own handler" holds.
+    # A unit member lists every order its unit is on, but handles (and sees the citizen of) only those
+    # it leads or co-handles, not those it merely supervises: the same rule as read_order's.
+    own = handled_by_unit(session, principal=principal, order_ids=[o.id for o in orders])
     return [
         _summary(
-            o, principal, units, cats, unmasked=sees_personal_data(principal, o, {principal.unit_id or -1})
+            o,
+            principal,
+            units,
+            cats,
+            unmasked=sees_personal_data(principal, o, {principal.unit_id} if o.id in own else set()),
         )
         for o in orders
     ]
+
+
+def handled_by_unit(session: Session, *, principal: Principal, order_ids: list[int]) -> set[int]:
+    """Of these orders, those the principal's unit is on as lead or co-handler."""
+    if not principal.is_unit_member or not order_ids:
+        return set()
+    stmt = select(Assignment.order_id).where(
+        Assignment.order_id.in_(order_ids),
+        Assignment.unit_id == principal.unit_id,
+        Assignment.role != AssignmentRole.SUPERVISE.value,
+    )
+    return set(session.scalars(stmt))
 
 
 def _summary(
