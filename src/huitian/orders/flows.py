@@ -14,7 +14,7 @@ from huitian.auth.enums import Role
 from huitian.auth.service import SYSTEM, Principal
 from huitian.categories import service as categories_service
 from huitian.db import utcnow
-from huitian.errors import Conflict, Forbidden, Unprocessable
+from huitian.errors import Conflict, Forbidden, NotFound, Unprocessable
 from huitian.orders import service as orders_service
 from huitian.orders.enums import (
     ACTIVE_ASSIGNMENT,
@@ -163,6 +163,14 @@ def _require(value, field: str, action: Action):
     return value
 
 
+def _named(lookup: Callable, session: Session, code: str, field: str):
+    """A unit or category named in the action's body: an unknown code is a bad request (422), not 404."""
+    try:
+        return lookup(session, code=code)
+    except NotFound as exc:
+        raise Unprocessable(exc.message, field=field) from exc
+
+
 def _answer(session: Session, o: Order, r: Relation, req: ActionRequest, now: datetime) -> dict:
     text = _require(req.text, "text", req.action)
     o.status, o.outcome, o.replied_at, o.closed_at = S.CLOSED, Outcome.ANSWERED, now, now
@@ -204,12 +212,12 @@ def _start_handling(session: Session, o: Order, r: Relation, unit_id: int, now: 
 
 
 def _dispatch(session: Session, o: Order, r: Relation, req: ActionRequest, now: datetime) -> dict:
-    unit = units_service.get_by_code(session, code=_require(req.unit, "unit", req.action))
+    unit = _named(units_service.get_by_code, session, _require(req.unit, "unit", req.action), "unit")
     if not unit.active:
         raise Unprocessable(f"unit {unit.code!r} is inactive", field="unit")
     payload: dict = {"unit": unit.code}
     if req.category_code:
-        category = categories_service.get_by_code(session, code=req.category_code)
+        category = _named(categories_service.get_by_code, session, req.category_code, "category_code")
         if category.id != o.category_id:
             payload["category"] = category.code
             o.category_id = category.id
@@ -227,7 +235,7 @@ def _dispatch(session: Session, o: Order, r: Relation, req: ActionRequest, now: 
 
 
 def _add_co_unit(session: Session, o: Order, r: Relation, req: ActionRequest, now: datetime) -> dict:
-    unit = units_service.get_by_code(session, code=_require(req.unit, "unit", req.action))
+    unit = _named(units_service.get_by_code, session, _require(req.unit, "unit", req.action), "unit")
     task = _require(req.task, "task", req.action)
     on_order = {
         a.unit_id
@@ -266,7 +274,7 @@ def _return(session: Session, o: Order, r: Relation, req: ActionRequest, now: da
 
 
 def _arbitrate(session: Session, o: Order, r: Relation, req: ActionRequest, now: datetime) -> dict:
-    unit = units_service.get_by_code(session, code=_require(req.unit, "unit", req.action))
+    unit = _named(units_service.get_by_code, session, _require(req.unit, "unit", req.action), "unit")
     _start_handling(session, o, r, unit.id, now)
     return {"unit": unit.code, "reason": req.reason}
 
@@ -352,9 +360,12 @@ def _reopen(session: Session, o: Order, r: Relation, req: ActionRequest, now: da
 
 
 def _merge(session: Session, o: Order, r: Relation, req: ActionRequest, now: datetime) -> dict:
-    target = orders_service.get_for(
-        session, principal=r.principal, ref=_require(req.into, "into", req.action)
-    )
+    try:
+        target = orders_service.get_for(
+            session, principal=r.principal, ref=_require(req.into, "into", req.action)
+        )
+    except NotFound as exc:
+        raise Unprocessable(exc.message, field="into") from exc
     if target.id == o.id:
         raise Unprocessable("an order cannot be merged into itself", field="into")
     if target.status == S.MERGED:

@@ -15,7 +15,7 @@ from huitian.auth.service import Principal
 from huitian.categories import service as categories_service
 from huitian.categories.models import Category
 from huitian.db import utcnow
-from huitian.errors import NotFound
+from huitian.errors import NotFound, Unprocessable
 from huitian.lib.geo import to_wgs84
 from huitian.lib.privacy import mask_name, mask_phone
 from huitian.orders.enums import (
@@ -99,11 +99,7 @@ def create_order(
     `created` event. This is intake's hot path, so the two rows go in as plain INSERTs (no unit-of-work)
     and the order is then attached to the session as a persistent object, ready for further actions."""
     now = now or utcnow()
-    category = (
-        categories_service.get_by_code_cached(session, code=data.category_code)
-        if data.category_code
-        else None
-    )
+    category = _category(session, data.category_code) if data.category_code else None
     lat = lon = None
     area_id = area_path = None
     if data.lat is not None and data.lon is not None:
@@ -191,6 +187,14 @@ class Created:
 def _title_from(description: str) -> str:
     first = description.strip().splitlines()[0]
     return first[:30]
+
+
+def _category(session: Session, code: str) -> Category:
+    """The category a new order names: an unknown code is a bad request body (422), not a 404."""
+    try:
+        return categories_service.get_by_code_cached(session, code=code)
+    except NotFound as exc:
+        raise Unprocessable(exc.message, field="category_code") from exc
 
 
 def time_limit_class(category: Category | None, priority: Priority | str) -> TimeLimitClass:
