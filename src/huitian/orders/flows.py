@@ -207,6 +207,7 @@ def _start_handling(session: Session, o: Order, r: Relation, unit_id: int, now: 
     o.lead_unit_id = unit_id
     o.status = S.DISPATCHED
     o.dispatched_at, o.accepted_at, o.contacted_at = now, None, None
+    o.escalated &= ~(Deadline.ACCEPT.bit | Deadline.CONTACT.bit)  # a new round: its own misses count
     o.accept_due = sla_service.due(session, start=now, code=PolicyCode.ACCEPT)
     o.contact_due = sla_service.due(session, start=now, code=PolicyCode.CONTACT)
 
