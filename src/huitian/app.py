@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from huitian.categories import api as categories_api
 from huitian.config import Settings, get_settings
 from huitian.db import Database
 from huitian.errors import DomainError
+from huitian.lib.groupcommit import GroupCommit
 from huitian.orders import api as orders_api
 from huitian.sla import api as sla_api
 from huitian.sla import jobs as sla_jobs
@@ -47,7 +49,13 @@ def create_app(
         task = (
             asyncio.create_task(sla_jobs.run_forever(db, settings.sweep_interval_s)) if run_worker else None
         )
+        # New orders are written in groups (group commit): one writer on SQLite, several on PostgreSQL.
+        app.state.order_intake = GroupCommit(
+            functools.partial(orders_api.create_batch, db), max_batch=64, workers=1 if db.is_sqlite else 4
+        )
+        app.state.order_intake.start()
         yield
+        await app.state.order_intake.stop()
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from huitian.config import get_settings, normalise_db_url
+from huitian.intelligence import cli as intelligence_cli
 
 app = typer.Typer(help="回天 Huitian: 接诉即办 work orders for mega-communities.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -213,15 +214,7 @@ def demo(
         _serve(url, host, port, 1)
 
 
-def _mount_optional() -> None:
-    try:
-        from huitian.intelligence import cli as intelligence_cli
-    except ImportError:  # the classifier lands in its own step
-        return
-    app.add_typer(intelligence_cli.app, name="model")
-
-
-_mount_optional()
+app.add_typer(intelligence_cli.app, name="model")
 
 
 if __name__ == "__main__":

@@ -106,7 +106,7 @@ def test_domain_errors_are_shown_on_the_page(api, browser):
     op, handler = browser("operator"), browser("handler1")
     r = op.act(number, "close", expect=422)  # at intake a close needs an outcome
     assert "填写的内容不完整或有误" in r.text and "outcome" in r.text
-    r = op.act(number, "dispatch", expect=404, unit="NOPE")
+    r = op.act(number, "dispatch", expect=422, unit="NOPE")  # an unknown unit in the body names the field
     assert "NOPE" in r.text
     r = op.act(number, "return", expect=409, reason="不归我们管")
     assert "当前状态不允许此操作" in r.text

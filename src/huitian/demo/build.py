@@ -441,7 +441,6 @@ def _simulate(
             "extension_days": 0,
             "pending_extension": None,
             "escalated": 0,
-            "overdue": False,
             "resolved": None,
             "satisfaction": None,
             "reopen_count": 0,

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from huitian.auth.deps import CurrentPrincipal, SessionDep, WriteSessionDep
 from huitian.auth.service import Principal
+from huitian.db import Database
 from huitian.lib.http import model_response
 from huitian.orders import flows
 from huitian.orders import service as orders_service
@@ -35,11 +36,28 @@ def _read(
 
 
 @router.post("", response_model=OrderRead, status_code=201)
-def create_order(body: OrderCreate, principal: CurrentPrincipal, session: WriteSessionDep) -> Response:
-    created = orders_service.create_order(session, data=body, principal=principal)
-    out = _read(session, created.order, principal, events=[created.event])  # inside the transaction
-    session.commit()
+async def create_order(body: OrderCreate, principal: CurrentPrincipal, request: Request) -> Response:
+    # Requests that arrive together are written in one transaction (see create_batch).
+    out = await request.app.state.order_intake.submit((body, principal))
     return model_response(out, status_code=201)
+
+
+def create_batch(db: Database, items: list[tuple[OrderCreate, Principal]]) -> list[OrderRead | Exception]:
+    """The route's transaction for a group of new orders: write them, build each answer, commit once.
+    If the group's transaction fails, each order is retried alone so one bad request fails alone."""
+    try:
+        with db.write() as session:
+            results = orders_service.create_orders(session, items=items)
+            out = [
+                r if isinstance(r, Exception) else _read(session, r.order, principal, events=[r.event])
+                for r, (_, principal) in zip(results, items, strict=True)
+            ]
+            session.commit()
+            return out
+    except Exception as exc:
+        if len(items) == 1:
+            return [exc]
+    return [create_batch(db, [item])[0] for item in items]
 
 
 def order_filter(

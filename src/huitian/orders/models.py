@@ -55,7 +55,6 @@ class Order(Base):
     # Deadlines missed in this handling round, as Deadline bits; the sweep sets them with a conditional
     # UPDATE so that several workers never escalate the same miss twice.
     escalated: Mapped[int] = mapped_column(Integer, default=0)
-    overdue: Mapped[bool] = mapped_column(Boolean, default=False)
 
     resolved: Mapped[bool | None] = mapped_column(Boolean)
     satisfaction: Mapped[str | None] = mapped_column(String(24))

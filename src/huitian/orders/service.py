@@ -15,7 +15,7 @@ from huitian.auth.service import Principal
 from huitian.categories import service as categories_service
 from huitian.categories.models import Category
 from huitian.db import utcnow
-from huitian.errors import NotFound, Unprocessable
+from huitian.errors import DomainError, NotFound, Unprocessable
 from huitian.lib.geo import to_wgs84
 from huitian.lib.privacy import mask_name, mask_phone
 from huitian.orders.enums import (
@@ -95,10 +95,61 @@ def sees_personal_data(principal: Principal, order: Order, unit_ids: set[int]) -
 def create_order(
     session: Session, *, data: OrderCreate, principal: Principal, now: datetime | None = None
 ) -> Created:
-    """Receive a request: a new order in `received`, placed in its area, with its reply deadline, and its
-    `created` event. This is intake's hot path, so the two rows go in as plain INSERTs (no unit-of-work)
-    and the order is then attached to the session as a persistent object, ready for further actions."""
+    """Receive a request: a new order in `received`, placed in its area, with its reply deadline and its
+    `created` event. The order comes back persistent in the session, ready for further actions."""
+    result = create_orders(session, items=[(data, principal)], now=now)[0]
+    if isinstance(result, DomainError):
+        raise result
+    return result
+
+
+def create_orders(
+    session: Session, *, items: list[tuple[OrderCreate, Principal]], now: datetime | None = None
+) -> list[Created | DomainError]:
+    """Receive many requests in one go (intake's hot path and bulk channels): one multi-row INSERT for the
+    orders and one for their events, no unit-of-work. Returns one result per item, in order: the created
+    order, or the DomainError that kept that item out (the others are still written)."""
     now = now or utcnow()
+    results: list[Created | DomainError | None] = []
+    rows: list[dict] = []
+    for data, principal in items:
+        try:
+            rows.append(_order_values(session, data=data, principal=principal, now=now))
+            results.append(None)
+        except DomainError as exc:
+            results.append(exc)
+    if not rows:
+        return results  # type: ignore[return-value]
+    order_table, event_table = Order.__table__, OrderEvent.__table__
+    ids = session.scalars(
+        insert(order_table).returning(order_table.c.id, sort_by_parameter_order=True), rows
+    ).all()
+    accepted = [(data, principal) for (data, principal), r in zip(items, results, strict=True) if r is None]
+    events = [
+        _event_values(
+            order_id=order_id,
+            kind=EventKind.CREATED,
+            principal=principal,
+            from_status=None,
+            to_status=OrderStatus.RECEIVED,
+            unit_id=None,
+            now=now,
+            payload={"channel": data.channel.value, "type": data.type.value},
+        )
+        for order_id, (data, principal) in zip(ids, accepted, strict=True)
+    ]
+    event_ids = session.scalars(
+        insert(event_table).returning(event_table.c.id, sort_by_parameter_order=True), events
+    ).all()
+    created = iter(
+        Created(order=_attach(session, Order(id=order_id, **row)), event=OrderEvent(id=event_id, **event))
+        for order_id, row, event_id, event in zip(ids, rows, event_ids, events, strict=True)
+    )
+    return [next(created) if r is None else r for r in results]
+
+
+def _order_values(session: Session, *, data: OrderCreate, principal: Principal, now: datetime) -> dict:
+    """Every column of a new order, computed from the request."""
     category = _category(session, data.category_code) if data.category_code else None
     lat = lon = None
     area_id = area_path = None
@@ -109,7 +160,7 @@ def create_order(
             area_id, area_path = placed
     limit_class = time_limit_class(category, data.priority)
     channel = data.channel
-    values = dict(
+    return dict(
         channel=channel.value,
         type=data.type.value,
         title=(data.title or _title_from(data.description)).strip(),
@@ -152,22 +203,6 @@ def create_order(
         merged_into_id=None,
         version=1,
         updated_at=now,
-    )
-    order_table, event_table = Order.__table__, OrderEvent.__table__
-    order_id = session.execute(insert(order_table).returning(order_table.c.id), values).scalar_one()
-    event_values = _event_values(
-        order_id=order_id,
-        kind=EventKind.CREATED,
-        principal=principal,
-        from_status=None,
-        to_status=OrderStatus.RECEIVED,
-        unit_id=None,
-        now=now,
-        payload={"channel": channel.value, "type": data.type.value},
-    )
-    event_id = session.execute(insert(event_table).returning(event_table.c.id), event_values).scalar_one()
-    return Created(
-        order=_attach(session, Order(id=order_id, **values)), event=OrderEvent(id=event_id, **event_values)
     )
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 12:24:13.362300
+Create Date: 2026-11-23 12:41:29.265808
 """
 
 from __future__ import annotations
@@ -179,7 +179,6 @@ def upgrade() -> None:
         sa.Column("extension_days", sa.Integer(), nullable=False),
         sa.Column("pending_extension", sa.JSON(), nullable=True),
         sa.Column("escalated", sa.Integer(), nullable=False),
-        sa.Column("overdue", sa.Boolean(), nullable=False),
         sa.Column("resolved", sa.Boolean(), nullable=True),
         sa.Column("satisfaction", sa.String(length=24), nullable=True),
         sa.Column("reopen_count", sa.Integer(), nullable=False),
