@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 import time
-from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import Progress
 
 from huitian.config import get_settings, normalise_db_url
 from huitian.intelligence import cli as intelligence_cli
@@ -184,7 +184,7 @@ def worker(
 
 @app.command()
 def demo(
-    db: Annotated[str, typer.Option("--db", help="SQLite file path or database URL")] = "./huitian-demo.db",
+    db: DbOption = None,
     host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port")] = 8000,
     no_serve: Annotated[bool, typer.Option("--no-serve", help="only build the database")] = False,
@@ -196,19 +196,23 @@ def demo(
     from huitian.demo import build
 
     url = _url(db)
-    if url.startswith("sqlite:///") and Path(url.removeprefix("sqlite:///")).exists():
-        console.print(f"demo database exists: {url}")
-        migrate.upgrade(url)
-    else:
-        migrate.upgrade(url)
-        database = Database(url)
-        try:
+    migrate.upgrade(url)
+    database = Database(url)
+    try:
+        if build.is_built(database.engine):
+            console.print(f"the demo database is there already: {url}")
+        else:
             started = time.perf_counter()
-            with console.status("building the Huitian demo …"):
-                stats = build.build_demo(database.engine, orders=orders)
+            with Progress(console=console) as bar:
+                task = bar.add_task("构建回天演示数据", total=1.0)
+                stats = build.build_demo(
+                    database.engine,
+                    orders=orders,
+                    progress=lambda stage, done: bar.update(task, completed=done, description=stage),
+                )
             console.print(f"demo built in {time.perf_counter() - started:.1f}s: {stats}")
-        finally:
-            database.dispose()
+    finally:
+        database.dispose()
     if not no_serve:
         console.print(f"serving on http://{host}:{port}/  (users: see README)")
         _serve(url, host, port, 1)

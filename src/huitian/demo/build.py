@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import shapely
 from shapely.geometry import shape
-from sqlalchemy import insert, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
@@ -186,6 +186,12 @@ def _points_in(geom: Any, n: int, nprng: np.random.Generator) -> list[tuple[floa
 
 
 # --- the build -------------------------------------------------------------------------------------------
+
+
+def is_built(engine: Engine) -> bool:
+    """Whether the database already holds areas (the demo, or a real installation's own data)."""
+    with engine.connect() as conn:
+        return bool(conn.execute(select(func.count()).select_from(Area)).scalar())
 
 
 def build_demo(
