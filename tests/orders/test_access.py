@@ -88,10 +88,8 @@ def test_outsiders_get_404_when_they_act(api, orders, user):
         assert len(api.order(order)["events"]) == len(before["events"])
 
 
-@pytest.mark.parametrize("user", ALL_USERS)
+@pytest.mark.parametrize("user", [u for u in ALL_USERS if "A" in SEES[u]])
 def test_personal_data_is_masked_for_all_but_operators_own_handlers_and_the_resident(api, orders, user):
-    if "A" not in SEES[user]:
-        pytest.skip("does not see order A")
     detail = api.order(orders["A"], user)
     listed = next(o for o in api.listing(user)["items"] if o["id"] == orders["A"]["id"])
     expected = (NAME, PHONE) if user in UNMASKED_ON_A else (MASKED_NAME, MASKED_PHONE)
