@@ -22,9 +22,10 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str) -> None:
-    """Bring the schema to the newest revision, then make sure the default policies and the
-    State Council calendar are present."""
-    command.upgrade(alembic_config(url), "head")
+    """Bring the schema to the newest revision of every branch (each later domain keeps its migrations
+    on a branch of its own, starting from 0001), then make sure the default policies and the State
+    Council calendar are present."""
+    command.upgrade(alembic_config(url), "heads")
     db = Database(url)
     try:
         with db.write() as session:

@@ -1,11 +1,18 @@
-"""Imports every domain's tables so that Base.metadata is complete (Alembic, tests, the demo)."""
+"""Imports every domain's tables so that Base.metadata is complete (Alembic, tests, the demo).
 
-from huitian.areas.models import Area  # noqa: F401
-from huitian.auth.models import ApiKey, AppSetting, User  # noqa: F401
-from huitian.categories.models import Category  # noqa: F401
+Each domain folder with a models.py is imported; a new domain needs no edit here."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
 from huitian.db import Base
-from huitian.orders.models import Assignment, Order, OrderEvent  # noqa: F401
-from huitian.sla.models import CalendarDay, SlaPolicy  # noqa: F401
-from huitian.units.models import Unit, UnitArea  # noqa: F401
+
+PACKAGE = Path(__file__).parent
+DOMAINS = sorted(p.parent.name for p in PACKAGE.glob("*/models.py"))
+
+for _domain in DOMAINS:
+    importlib.import_module(f"huitian.{_domain}.models")
 
 metadata = Base.metadata
