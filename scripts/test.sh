@@ -7,7 +7,7 @@
 # with a warning.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/setup.sh --browser
 PYTEST=(.venv/bin/python -m pytest "$@")
 
 echo "== ruff"

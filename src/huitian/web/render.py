@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from pathlib import Path
 
 from huitian.auth.enums import Role
 from huitian.orders.enums import (
@@ -163,6 +164,15 @@ def describe_payload(payload: dict | None, units_by_code: dict[str, str]) -> lis
     return out
 
 
+VENDOR_DIR = Path(__file__).parent / "static" / "vendor"
+
+
+def vendor_url(path: str) -> str | None:
+    """/static/vendor/<path> when scripts/setup.sh has put that npm file there, else None: the pages
+    then run without it (they are plain forms that work without JavaScript)."""
+    return f"/static/vendor/{path}" if (VENDOR_DIR / path).is_file() else None
+
+
 def role_label(role: Role | str) -> str:
     return label_of(Role, str(role))
 
@@ -185,4 +195,5 @@ JINJA_GLOBALS = {
     "Deadline": Deadline,
     "TimeLimitClass": TimeLimitClass,
     "label_of": label_of,
+    "vendor_url": vendor_url,
 }
