@@ -85,9 +85,15 @@ MISSING = [
     ("callback", "replied", {"resolved": True}, "satisfaction"),
     ("merge", "received", {}, "into"),
     ("mark_unreasonable", "received", {}, "reason"),
-    ("answer", "received", {}, "text"),
+    ("answer", "consultation", {}, "text"),
 ]
-STATES = {"received": new_order, "dispatched": dispatched, "accepted": accepted, "replied": replied}
+STATES = {
+    "received": new_order,
+    "consultation": lambda api: new_order(api, type="consultation"),
+    "dispatched": dispatched,
+    "accepted": accepted,
+    "replied": replied,
+}
 ACTOR = {"return": "handler1", "contact": "handler1", "request_extension": "handler1", "reply": "handler1"}
 
 

@@ -32,10 +32,10 @@ def sweep(db: Database, now: datetime) -> int:
     return n
 
 
-def make(db: Database, *steps: tuple[str, str, float, dict]) -> int:
+def make(db: Database, *steps: tuple[str, str, float, dict], type: str = "complaint") -> int:
     """An order received at T0, then the given (user, action, hours after T0, parameters); its id."""
     with db.write() as s:
-        order = create_at(s, T0, lat=IN_G1[1], lon=IN_G1[0])
+        order = create_at(s, T0, lat=IN_G1[1], lon=IN_G1[0], type=type)
         for user, action, at, params in steps:
             act_at(s, order, user, action, hours(at), **params)
         s.commit()
@@ -102,7 +102,7 @@ def test_an_order_left_alone_misses_accept_and_reply_each_escalated_once(db):
 
 def test_replied_and_closed_orders_are_not_escalated(db):
     replied = make(db, DISPATCH, ACCEPT, CONTACT, ("handler1", "reply", 2, {"text": "已修"}))
-    answered = make(db, ("operator", "answer", 0.1, {"text": "已答复"}))
+    answered = make(db, ("operator", "answer", 0.1, {"text": "已答复"}), type="consultation")
     assert sweep(db, datetime(2026, 11, 30, tzinfo=BJ)) == 0
     assert overdue_events(db, replied) == overdue_events(db, answered) == []
 

@@ -26,6 +26,7 @@ from huitian.orders.enums import (
     AssignmentStatus,
     EventKind,
     OrderStatus,
+    OrderType,
     Outcome,
     Satisfaction,
 )
@@ -94,9 +95,13 @@ Handler = Callable[[Session, Order, Relation, ActionRequest, datetime], dict]
 
 @dataclass(frozen=True)
 class Rule:
-    sources: frozenset[OrderStatus]
-    may: Callable[[Relation], bool]
+    sources: frozenset[OrderStatus]  # the states the action is allowed from
+    may: Callable[[Relation], bool]  # who may do it (else 403)
     run: Handler
+    when: Callable[[Order], bool] = lambda _order: True  # what else the order must be (else 409)
+
+    def applies(self, order: Order) -> bool:
+        return OrderStatus(order.status) in self.sources and self.when(order)
 
 
 def _lead_waiting(r: Relation) -> bool:
@@ -413,7 +418,10 @@ def _close_assignments(r: Relation) -> None:
 
 
 RULES: dict[Action, Rule] = {
-    Action.ANSWER: Rule(frozenset({S.RECEIVED}), lambda r: r.centre, _answer),
+    # Art. 11: a consultation is answered at once; other types close at intake only with an outcome code.
+    Action.ANSWER: Rule(
+        frozenset({S.RECEIVED}), lambda r: r.centre, _answer, when=lambda o: o.type == OrderType.CONSULTATION
+    ),
     Action.DISPATCH: Rule(frozenset({S.RECEIVED, S.DISPATCHED, S.ACCEPTED}), _can_dispatch, _dispatch),
     Action.ADD_CO_UNIT: Rule(HANDLING, lambda r: r.centre or r.supervisor, _add_co_unit),
     Action.ACCEPT: Rule(HANDLING, _can_accept, _accept),
@@ -456,8 +464,7 @@ STATELESS = frozenset(
 
 
 def allowed_actions(rel: Relation) -> list[str]:
-    status = OrderStatus(rel.order.status)
-    return [a.value for a, rule in RULES.items() if status in rule.sources and rule.may(rel)]
+    return [a.value for a, rule in RULES.items() if rule.applies(rel.order) and rule.may(rel)]
 
 
 def perform(
@@ -474,9 +481,9 @@ def perform(
     rel = relation(session, order=order, principal=principal)
     rule = RULES[req.action]
     status = OrderStatus(order.status)
-    if status not in rule.sources:
+    if not rule.applies(order):
         raise Conflict(
-            f"action {req.action.value!r} is not allowed in state {status.value!r}",
+            f"action {req.action.value!r} is not allowed in state {status.value!r} for a {order.type} order",
             field="action",
             state=status.value,
             allowed_actions=allowed_actions(rel),

@@ -22,6 +22,7 @@ from huitian.orders.enums import (
     ACTIVE_ASSIGNMENT,
     OPEN_STATUSES,
     AssignmentRole,
+    AssignmentStatus,
     Channel,
     EventKind,
     OrderStatus,
@@ -87,6 +88,10 @@ def sees_personal_data(principal: Principal, order: Order, unit_ids: set[int]) -
         return True
     is_owner = principal.user_id is not None and order.created_by_id == principal.user_id
     return principal.role == Role.RESIDENT and is_owner
+
+
+# A unit that returned or passed an order on is no longer its handler: it sees the citizen masked.
+GAVE_BACK = (AssignmentStatus.RETURNED.value, AssignmentStatus.FORWARDED.value)
 
 
 # --- create ---------------------------------------------------------------------------------------
@@ -416,13 +421,14 @@ def summaries(session: Session, *, orders: list[Order], principal: Principal) ->
 
 
 def handled_by_unit(session: Session, *, principal: Principal, order_ids: list[int]) -> set[int]:
-    """Of these orders, those the principal's unit is on as lead or co-handler."""
+    """Of these orders, those the principal's unit is on as lead or co-handler (and did not give back)."""
     if not principal.is_unit_member or not order_ids:
         return set()
     stmt = select(Assignment.order_id).where(
         Assignment.order_id.in_(order_ids),
         Assignment.unit_id == principal.unit_id,
         Assignment.role != AssignmentRole.SUPERVISE.value,
+        Assignment.status.notin_(GAVE_BACK),
     )
     return set(session.scalars(stmt))
 
@@ -486,7 +492,11 @@ def read_order(
         events = events_of(session, order_id=order.id)
     units = units_service.directory(session)
     cats = categories_service.codes_by_id(session)
-    on_order = {a.unit_id for a in assignments if a.role != AssignmentRole.SUPERVISE.value}
+    on_order = {
+        a.unit_id
+        for a in assignments
+        if a.role != AssignmentRole.SUPERVISE.value and a.status not in GAVE_BACK
+    }
     unmasked = sees_personal_data(principal, order, on_order)
     summary = _summary(order, principal, units, cats, unmasked=unmasked)
     merged_into = session.get(Order, order.merged_into_id) if order.merged_into_id else None
