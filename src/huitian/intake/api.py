@@ -1,0 +1,184 @@
+"""Open311 GeoReport v2 under /open311/v2/: discovery, services, service definitions, service requests
+(GET and POST) and tokens, each as .json or .xml. GETs are public; POST needs an api_key.
+
+Errors follow the spec, not the rest of the API: a list of {code, description} in the requested
+format, with 400 (bad input), 403 (api_key missing or wrong) or 404 (unknown service, request, token,
+jurisdiction)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime
+
+from fastapi import APIRouter, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+
+from huitian.errors import BadRequest, DomainError, NotFound
+from huitian.intake import open311
+from huitian.intake import service as intake_service
+from huitian.sla import service as sla_service
+
+router = APIRouter(prefix="/open311/v2", tags=["open311"])
+
+_STATUS = {400: 400, 401: 403, 403: 403, 404: 404, 409: 400, 422: 400}
+_ATTRIBUTE = re.compile(r"^attribute\[([^\]]+)\](\[\])?$")
+
+
+def _answer(request: Request, fmt: str, work: Callable[[], Response]) -> Response:
+    """Run a route's work and turn every domain error into the spec's error list."""
+    if fmt not in open311.FORMATS:
+        return open311.error("json", 404, f"format {fmt!r} is not offered: use .json or .xml")
+    try:
+        _check_jurisdiction(request)
+        return work()
+    except DomainError as exc:
+        status = _STATUS.get(exc.status_code, 400)
+        return open311.error(fmt, status, exc.message)
+
+
+def _check_jurisdiction(request: Request, given: str | None = None) -> None:
+    configured = getattr(request.app.state.settings, "open311_jurisdiction", None)
+    given = given if given is not None else request.query_params.get("jurisdiction_id")
+    if configured and given and given.strip() != configured:
+        raise NotFound(f"jurisdiction_id {given!r} not found", field="jurisdiction_id")
+
+
+def _read(request: Request, fn: Callable):
+    with request.app.state.db.read() as session:
+        return fn(session)
+
+
+@router.get("/discovery.{fmt}", summary="Open311 discovery")
+def discovery(fmt: str, request: Request) -> Response:
+    base = str(request.url_for("services", fmt="json")).rsplit("/", 1)[0]
+    return _answer(request, fmt, lambda: open311.render(fmt, "discovery", open311.discovery_doc(base)))
+
+
+@router.get("/services.{fmt}", name="services", summary="Service list (our categories)")
+def services(fmt: str, request: Request) -> Response:
+    def work() -> Response:
+        found = _read(request, intake_service.list_services)
+        return open311.render(fmt, "services", [open311.service_doc(s) for s in found])
+
+    return _answer(request, fmt, work)
+
+
+@router.get("/services/{code}.{fmt}", summary="Service definition (attributes)")
+def service_definition(code: str, fmt: str, request: Request) -> Response:
+    def work() -> Response:
+        found = _read(request, lambda s: intake_service.get_service(s, code=code))
+        return open311.render(fmt, "service_definition", open311.definition_doc(found))
+
+    return _answer(request, fmt, work)
+
+
+def _list(request: Request, name: str) -> list[str] | None:
+    values = [v.strip() for raw in request.query_params.getlist(name) for v in raw.split(",") if v.strip()]
+    return values or None
+
+
+def _date(request: Request, name: str) -> datetime | None:
+    raw = request.query_params.get(name)
+    if raw is None or not raw.strip():
+        return None
+    try:
+        value = datetime.fromisoformat(raw.strip())
+    except ValueError:
+        raise BadRequest(
+            f"{name} must be an ISO-8601 datetime, e.g. 2026-01-01T00:00:00+08:00", field=name
+        ) from None
+    return value if value.tzinfo else value.replace(tzinfo=sla_service.local_tz())
+
+
+@router.get("/requests.{fmt}", summary="Service requests (public)")
+def list_requests(fmt: str, request: Request) -> Response:
+    def work() -> Response:
+        statuses = _list(request, "status")
+        if statuses and not set(statuses) <= {"open", "closed"}:
+            raise BadRequest("status must be open or closed (comma delimited)", field="status")
+        query = intake_service.RequestQuery(
+            ids=_list(request, "service_request_id"),
+            service_codes=_list(request, "service_code"),
+            start=_date(request, "start_date"),
+            end=_date(request, "end_date"),
+            statuses=statuses,
+        )
+        found = _read(request, lambda s: intake_service.list_requests(s, query=query))
+        return open311.render(fmt, "service_requests", [open311.request_doc(v) for v in found])
+
+    return _answer(request, fmt, work)
+
+
+def _new_request(form: FormData | None, request: Request) -> intake_service.NewRequest:
+    req = intake_service.NewRequest()
+    pairs = list(request.query_params.multi_items()) + (list(form.multi_items()) if form is not None else [])
+    for key, value in pairs:
+        if not isinstance(value, str):
+            continue  # an uploaded file: the spec takes media by URL only
+        m = _ATTRIBUTE.match(key)
+        if m:
+            req.attributes.setdefault(m.group(1), []).append(value)
+        elif key in intake_service.NewRequest.__dataclass_fields__ and key != "attributes":
+            setattr(req, key, value)
+    return req
+
+
+def _file(request: Request, req: intake_service.NewRequest):
+    with request.app.state.db.write() as session:
+        principal = intake_service.principal_for_key(session, key=req.api_key)
+        filed = intake_service.create_request(session, req=req, principal=principal)
+        session.commit()
+        return filed
+
+
+@router.post("/requests.{fmt}", summary="File a service request (form-encoded, api_key required)")
+async def create_request(fmt: str, request: Request) -> Response:
+    if fmt not in open311.FORMATS:
+        return open311.error("json", 404, f"format {fmt!r} is not offered: use .json or .xml")
+    try:
+        form = await request.form()
+    except Exception:  # a body that is not a form
+        return open311.error(fmt, 400, "the body must be application/x-www-form-urlencoded")
+    req = _new_request(form, request)
+    try:
+        _check_jurisdiction(request, req.jurisdiction_id)
+        filed = await run_in_threadpool(_file, request, req)
+    except DomainError as exc:
+        return open311.error(fmt, _STATUS.get(exc.status_code, 400), exc.message)
+    doc = [
+        {
+            "service_request_id": filed.number,
+            "service_notice": filed.service_notice,
+            "account_id": filed.account_id,
+        }
+    ]
+    return open311.render(fmt, "service_requests", doc)
+
+
+@router.get("/requests/{ref}.{fmt}", summary="One service request (public)")
+def get_request(ref: str, fmt: str, request: Request) -> Response:
+    def work() -> Response:
+        found = _read(request, lambda s: intake_service.get_request(s, ref=ref))
+        return open311.render(fmt, "service_requests", [open311.request_doc(found)])
+
+    return _answer(request, fmt, work)
+
+
+@router.get("/request/{ref}.{fmt}", include_in_schema=False)
+def get_request_singular(ref: str, fmt: str, request: Request) -> Response:
+    """The path the community's swagger.json names (the prose spec says requests/)."""
+    return get_request(ref, fmt, request)
+
+
+@router.get("/tokens/{token}.{fmt}", summary="Request id for a token")
+def token(token: str, fmt: str, request: Request) -> Response:
+    def work() -> Response:
+        try:
+            number = _read(request, lambda s: intake_service.token_request(s, token=token))
+        except NotFound as exc:
+            raise NotFound(f"token {token!r} not found", field="token") from exc
+        return open311.render(fmt, "service_requests", [{"service_request_id": number, "token": token}])
+
+    return _answer(request, fmt, work)

@@ -1,0 +1,501 @@
+"""Intake through Open311 GeoReport v2: services from the category taxonomy, new orders from service
+requests, and the public view of orders as service requests.
+
+The public view never carries personal data: no citizen name, phone or e-mail, and the citizen's own
+name and phone are masked wherever they appear in free text (description, status notes)."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from huitian.auth import service as auth_service
+from huitian.auth.enums import Role
+from huitian.auth.service import Principal
+from huitian.categories import service as categories_service
+from huitian.categories.models import Category
+from huitian.db import utcnow
+from huitian.errors import BadRequest, Forbidden, NotFound, Unauthorized
+from huitian.intake.models import Open311Request
+from huitian.lib.privacy import mask_name, mask_phone
+from huitian.lib.ttlcache import TTLCache
+from huitian.orders import service as orders_service
+from huitian.orders.enums import OPEN_STATUSES, Channel, EventKind, OrderStatus, OrderType, Outcome, Priority
+from huitian.orders.models import Order
+from huitian.orders.schemas import OrderCreate
+from huitian.sla import service as sla_service
+from huitian.sla.enums import TimeLimitClass
+from huitian.units import service as units_service
+
+MAX_SPAN = timedelta(days=90)  # the spec's default and largest window for GET requests
+MAX_RESULTS = 1000  # the spec's default page: the first 1,000 requests
+DESCRIPTION_MAX = 4000
+MEDIA_URL_MAX = 1000
+
+# Who reads the public feed: the whole jurisdiction, nothing personal (see request_view).
+PUBLIC = Principal(role=Role.OPERATOR, name="open311:public")
+
+_keys: TTLCache[Principal] = TTLCache(ttl_s=10.0)
+
+
+# --- services (the category taxonomy) -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AttributeValue:
+    key: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Attribute:
+    code: str
+    description: str
+    values: tuple[AttributeValue, ...]
+    order: int
+    required: bool = False
+    datatype: str = "singlevaluelist"
+    variable: bool = True
+    datatype_description: str | None = None
+
+
+CONTACT_LABELS = {"phone": "电话回访", "sms": "短信告知办理结果", "none": "无需回访"}
+
+# Every service takes the same three attributes: what kind of request it is, how urgent, and how the
+# citizen wants to hear back. None is required: a client that ignores metadata can still post.
+ATTRIBUTES: tuple[Attribute, ...] = (
+    Attribute(
+        code="type",
+        description="诉求类型(默认:投诉)",
+        values=tuple(AttributeValue(t.value, t.label) for t in OrderType),
+        order=1,
+    ),
+    Attribute(
+        code="priority",
+        description="紧急程度:紧急诉求按2小时时限办理(默认:一般)",
+        values=tuple(AttributeValue(p.value, p.label) for p in Priority),
+        order=2,
+    ),
+    Attribute(
+        code="contact",
+        description="回访方式:办理后如何联系您(默认:电话回访;需留电话)",
+        values=tuple(AttributeValue(k, v) for k, v in CONTACT_LABELS.items()),
+        order=3,
+    ),
+)
+ATTRIBUTE_BY_CODE = {a.code: a for a in ATTRIBUTES}
+
+
+@dataclass(frozen=True)
+class Service:
+    code: str
+    name: str
+    group: str | None
+    description: str
+    keywords: str
+    metadata: bool = True
+    type: str = "realtime"
+
+
+def list_services(session: Session) -> list[Service]:
+    """One service per active leaf of the taxonomy (usually the third level), grouped by its path."""
+    cats = categories_service.list_categories(session)
+    parents = {c.parent_id for c in cats if c.active and c.parent_id is not None}
+    by_id = {c.id: c for c in cats}
+    return [_service(c, by_id) for c in cats if c.active and c.id not in parents]
+
+
+def _service(cat: Category, by_id: dict[int, Category]) -> Service:
+    path: list[str] = []
+    parent = by_id.get(cat.parent_id) if cat.parent_id else None
+    while parent is not None:
+        path.insert(0, parent.name)
+        parent = by_id.get(parent.parent_id) if parent.parent_id else None
+    limit = TimeLimitClass(cat.time_limit_class)
+    return Service(
+        code=cat.code,
+        name=cat.name,
+        group=" / ".join(path) or None,
+        description=f"{' / '.join([*path, cat.name])}。办理时限:{limit.label}。",
+        keywords=",".join([*path, cat.name]),
+    )
+
+
+def get_service(session: Session, *, code: str) -> Service:
+    for s in list_services(session):
+        if s.code == code:
+            return s
+    raise NotFound(f"service_code {code!r} not found", field="service_code")
+
+
+# --- new service requests ---------------------------------------------------------------------------
+
+
+@dataclass
+class NewRequest:
+    """A POST to requests.{format}, as the client sent it (strings; parsed by create_request)."""
+
+    api_key: str | None = None
+    jurisdiction_id: str | None = None
+    service_code: str | None = None
+    lat: str | None = None
+    long: str | None = None
+    address_string: str | None = None
+    address_id: str | None = None
+    email: str | None = None
+    device_id: str | None = None
+    account_id: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    phone: str | None = None
+    description: str | None = None
+    media_url: str | None = None
+    attributes: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass
+class Filed:
+    order: Order
+    number: str
+    service_notice: str
+    account_id: str | None
+
+
+def principal_for_key(session: Session, *, key: str | None) -> Principal:
+    """The principal an Open311 api_key acts as; a missing or wrong key is 403 (the spec's code)."""
+    if not key:
+        raise Forbidden("api_key was not provided", field="api_key")
+    try:
+        return _keys.get((str(session.get_bind().url), key), lambda: _load_key(session, key))
+    except Unauthorized as exc:
+        raise Forbidden("api_key is invalid", field="api_key") from exc
+
+
+def _load_key(session: Session, key: str) -> Principal:
+    return auth_service.principal_from_api_key(session, key=key)
+
+
+def parse_request(session: Session, *, req: NewRequest) -> tuple[OrderCreate, Open311Request]:
+    """Check a service request against the spec and our rules; raise BadRequest/NotFound naming the
+    field. Nothing is written."""
+    if not req.service_code or not req.service_code.strip():
+        raise BadRequest("service_code was not provided", field="service_code")
+    code = req.service_code.strip()
+    try:
+        service = get_service(session, code=code)
+    except NotFound as exc:
+        raise BadRequest(
+            f"service_code {code!r} is not a service of this jurisdiction", field="service_code"
+        ) from exc
+    lat, lon = _coordinate(req.lat, "lat", 90), _coordinate(req.long, "long", 180)
+    if (lat is None) != (lon is None):
+        raise BadRequest("lat and long must be given together", field="lat" if lat is None else "long")
+    address = (req.address_string or "").strip() or None
+    address_id = (req.address_id or "").strip() or None
+    if lat is None and address is None and address_id is None:
+        raise BadRequest("a location is required: lat and long, address_string or address_id", field="lat")
+    if address_id is not None and len(address_id) > 100:
+        raise BadRequest("address_id is longer than 100 characters", field="address_id")
+    description = (req.description or "").strip()
+    if len(description) > DESCRIPTION_MAX:
+        raise BadRequest(f"description is longer than {DESCRIPTION_MAX} characters", field="description")
+    media_url = _media_url(req.media_url)
+    attrs = _attributes(req.attributes, service_code=code)
+    contact = attrs.get("contact", "phone")
+    try:
+        data = OrderCreate(
+            type=OrderType(attrs.get("type", OrderType.COMPLAINT.value)),
+            description=description or f"{service.name}(Open311上报,未填写描述)",
+            lat=lat,
+            lon=lon,
+            address=address,
+            category_code=code,
+            citizen_name=_name(req.first_name, req.last_name),
+            citizen_phone=(req.phone or "").strip() or None,
+            channel=Channel.OPEN311,
+            priority=Priority(attrs.get("priority", Priority.NORMAL.value)),
+        )
+    except ValidationError as exc:
+        raise _bad_input(exc) from exc
+    if contact in ("phone", "sms") and data.citizen_phone is None and "contact" in attrs:
+        raise BadRequest(f"attribute[contact]={contact} needs a phone number", field="phone")
+    extra = Open311Request(
+        service_code=code,
+        media_url=media_url,
+        address_id=address_id,
+        attributes=attrs,
+        jurisdiction_id=(req.jurisdiction_id or "").strip() or None,
+    )
+    return data, extra
+
+
+def create_request(session: Session, *, req: NewRequest, principal: Principal) -> Filed:
+    """File a service request as a new order (channel open311) and keep its Open311 extras. Flushes."""
+    data, extra = parse_request(session, req=req)
+    created = orders_service.create_order(session, data=data, principal=principal)
+    extra.order_id = created.order.id
+    extra.api_key_id = principal.api_key_id
+    extra.created_at = created.order.created_at
+    session.add(extra)
+    session.flush()
+    return Filed(
+        order=created.order,
+        number=orders_service.public_number(created.order),
+        service_notice=service_notice(created.order),
+        account_id=(req.account_id or "").strip() or None,
+    )
+
+
+def _coordinate(value: str | None, name: str, bound: float) -> float | None:
+    if value is None or not value.strip():
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        raise BadRequest(f"{name} must be a number in WGS-84 degrees", field=name) from None
+    if not math.isfinite(number) or not -bound <= number <= bound:
+        raise BadRequest(f"{name} must be between -{bound:g} and {bound:g}", field=name)
+    return number
+
+
+def _media_url(value: str | None) -> str | None:
+    url = (value or "").strip()
+    if not url:
+        return None
+    if len(url) > MEDIA_URL_MAX or not re.match(r"^https?://[^\s/]+\S*$", url):
+        raise BadRequest("media_url must be an http(s) URL of at most 1000 characters", field="media_url")
+    return url
+
+
+def _attributes(raw: dict[str, list[str]], *, service_code: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for code, values in raw.items():
+        attr = ATTRIBUTE_BY_CODE.get(code)
+        if attr is None:
+            raise BadRequest(
+                f"attribute[{code}] is not defined for service {service_code}", field=f"attribute[{code}]"
+            )
+        values = [v.strip() for v in values if v.strip()]
+        if not values:
+            continue
+        allowed = {v.key for v in attr.values}
+        if len(values) > 1 or values[0] not in allowed:
+            raise BadRequest(
+                f"attribute[{code}] takes one of: {', '.join(sorted(allowed))}", field=f"attribute[{code}]"
+            )
+        out[code] = values[0]
+    for attr in ATTRIBUTES:
+        if attr.required and attr.code not in out:
+            raise BadRequest(f"attribute[{attr.code}] is required", field=f"attribute[{attr.code}]")
+    return out
+
+
+def _name(first: str | None, last: str | None) -> str | None:
+    first, last = (first or "").strip(), (last or "").strip()
+    if not first and not last:
+        return None
+    if re.search(r"[\u4e00-\u9fff]", first + last):
+        return last + first  # 姓在前
+    return f"{first} {last}".strip()
+
+
+_FIELDS = {"lon": "long", "lat": "lat", "address": "address_string", "citizen_phone": "phone"}
+
+
+def _bad_input(exc: ValidationError) -> BadRequest:
+    err = exc.errors()[0]
+    loc = str(err["loc"][0]) if err["loc"] else "request"
+    name = _FIELDS.get(loc, "first_name" if loc == "citizen_name" else loc)
+    message = str(err["msg"]).removeprefix("Value error, ")
+    return BadRequest(f"{name}: {message}", field=name)
+
+
+# --- the public view of orders ------------------------------------------------------------------------
+
+
+@dataclass
+class RequestView:
+    service_request_id: str
+    status: str
+    status_notes: str | None
+    service_name: str | None
+    service_code: str
+    description: str | None
+    agency_responsible: str | None
+    service_notice: str | None
+    requested_datetime: datetime
+    updated_datetime: datetime | None
+    expected_datetime: datetime | None
+    address: str | None
+    address_id: str | None
+    zipcode: str | None
+    lat: float | None
+    long: float | None
+    media_url: str | None
+
+
+def service_notice(order: Order) -> str:
+    due = (
+        order.reply_due.astimezone(sla_service.local_tz()).strftime("%Y-%m-%d %H:%M")
+        if order.reply_due
+        else None
+    )
+    limit = TimeLimitClass(order.time_limit_class).label
+    return f"已受理,按接诉即办时限办理({limit})" + (f",答复期限 {due}。" if due else "。")
+
+
+@dataclass
+class RequestQuery:
+    ids: list[str] | None = None
+    service_codes: list[str] | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    statuses: list[str] | None = None
+
+
+def list_requests(session: Session, *, query: RequestQuery, now: datetime | None = None) -> list[RequestView]:
+    """GET requests: by ids (which overrides every other argument), else by service, status and a date
+    range of at most 90 days (the last 90 days by default), newest first, at most 1,000."""
+    if query.ids:
+        orders = []
+        for ref in query.ids[:MAX_RESULTS]:
+            try:
+                orders.append(_get(session, ref))
+            except NotFound:
+                continue
+        return views(session, orders=orders)
+    now = now or utcnow()
+    start, end = query.start, query.end
+    if start and end and end < start:
+        raise BadRequest("end_date is before start_date", field="end_date")
+    if start and end and end - start > MAX_SPAN:
+        raise BadRequest("start_date and end_date may not span more than 90 days", field="end_date")
+    if start is None and end is None:
+        start, end = now - MAX_SPAN, None
+    elif start is None:
+        start = end - MAX_SPAN
+    elif end is None:
+        end = start + MAX_SPAN
+    statuses: list[str] | None = None
+    if query.statuses:
+        wanted = set(query.statuses)
+        statuses = [s.value for s in OrderStatus if ("open" if s in OPEN_STATUSES else "closed") in wanted]
+    codes = query.service_codes or [None]
+    orders: list[Order] = []
+    for code in codes:
+        if code is not None:
+            try:
+                categories_service.get_by_code_cached(session, code=code)
+            except NotFound:
+                continue  # an unknown service has no requests
+        flt = orders_service.OrderFilter(
+            status=statuses,
+            category=code,
+            created_from=start,
+            created_to=end + timedelta(microseconds=1) if end else None,
+            sort="newest",
+            limit=MAX_RESULTS,
+        )
+        orders.extend(orders_service.list_orders(session, principal=PUBLIC, flt=flt)[0])
+    if len(codes) > 1:
+        orders.sort(key=lambda o: (o.created_at, o.id), reverse=True)
+    return views(session, orders=orders[:MAX_RESULTS])
+
+
+def get_request(session: Session, *, ref: str) -> RequestView:
+    return views(session, orders=[_get(session, ref)])[0]
+
+
+def _get(session: Session, ref: str) -> Order:
+    """An order by its public number only (internal ids are not part of the public API)."""
+    ref = ref.strip()
+    if len(ref) < 16 or not ref.isdigit():
+        raise NotFound(f"service_request_id {ref!r} not found", field="service_request_id")
+    try:
+        return orders_service.get_for(session, principal=PUBLIC, ref=ref)
+    except NotFound as exc:
+        raise NotFound(f"service_request_id {ref!r} not found", field="service_request_id") from exc
+
+
+def views(session: Session, *, orders: list[Order]) -> list[RequestView]:
+    if not orders:
+        return []
+    units = units_service.directory(session)
+    cats = {c.id: c for c in categories_service.list_categories(session)}
+    extras = {
+        e.order_id: e
+        for e in session.scalars(
+            select(Open311Request).where(Open311Request.order_id.in_([o.id for o in orders]))
+        )
+    }
+    return [_view(session, o, units, cats, extras.get(o.id)) for o in orders]
+
+
+def _view(session: Session, o: Order, units, cats, extra: Open311Request | None) -> RequestView:
+    status = OrderStatus(o.status)
+    cat = cats.get(o.category_id) if o.category_id else None
+    lead = units.get(o.lead_unit_id) if o.lead_unit_id else None
+    closed = not status.is_open
+    hidden = o.outcome == Outcome.PRIVATE_MATTER.value
+    return RequestView(
+        service_request_id=orders_service.public_number(o),
+        status="closed" if closed else "open",
+        status_notes=_scrub(_status_notes(session, o, status), o),
+        service_name=cat.name if cat else None,
+        service_code=cat.code if cat else "",
+        description=None if hidden else _scrub(o.description, o),
+        agency_responsible=lead.name if lead else None,
+        service_notice=service_notice(o),
+        requested_datetime=o.created_at,
+        updated_datetime=(o.closed_at or o.updated_at) if closed else o.updated_at,
+        expected_datetime=o.reply_due,
+        address=None if hidden else o.address,
+        address_id=extra.address_id if extra else None,
+        zipcode=None,
+        lat=None if hidden else o.lat,
+        long=None if hidden else o.lon,
+        media_url=None if hidden or extra is None else extra.media_url,
+    )
+
+
+_NOTE_KINDS = {EventKind.ANSWER.value, EventKind.REPLY.value}
+
+
+def _status_notes(session: Session, o: Order, status: OrderStatus) -> str:
+    """The latest answer or lead reply, else what the state means (merged: into which order)."""
+    if o.replied_at is not None or o.closed_at is not None:
+        for e in reversed(orders_service.events_of(session, order_id=o.id)):
+            if e.kind in _NOTE_KINDS and e.payload.get("role", "lead") == "lead" and e.payload.get("text"):
+                return str(e.payload["text"])
+            if e.kind == EventKind.MERGE.value:
+                return f"已并入工单 {e.payload.get('into', '')}"
+            if e.kind == EventKind.REOPEN.value:
+                break
+    if o.outcome and not status.is_open:
+        return f"{status.label}:{Outcome(o.outcome).label}"
+    return status.label
+
+
+_MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+
+
+def _scrub(text: str | None, o: Order) -> str | None:
+    """Mask the citizen's own name and phone, and any mobile number, in free text shown to the public."""
+    if not text:
+        return text
+    if o.citizen_phone:
+        text = text.replace(o.citizen_phone, mask_phone(o.citizen_phone) or "")
+    if o.citizen_name and len(o.citizen_name) >= 2:
+        text = text.replace(o.citizen_name, mask_name(o.citizen_name) or "")
+    return _MOBILE.sub(r"\1****\2", text)
+
+
+def token_request(session: Session, *, token: str) -> str:
+    """Orders are created at once, so a token is the request id itself."""
+    return get_request(session, ref=token).service_request_id
