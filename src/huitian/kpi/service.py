@@ -1,0 +1,620 @@
+"""Assessment: the three rates (三率) and the composite score, the monthly ranking of streets/towns with
+their tiers, the orders behind every figure, 吹哨报到 both ways, and the monthly rollup cube.
+
+Definitions (DOMAIN.md, "Callback and assessment"). A month is a calendar month in local time
+(settings.timezone, Asia/Shanghai). An order is *assessable* once it has reached a unit: it has a lead
+unit and a dispatch time. Orders answered at once or closed at intake (Art. 11) never reach a unit and
+are never counted; an order returned by its unit and not yet re-dispatched has no lead unit and waits.
+
+- 响应率 is counted in the month of the order's dispatch (``dispatched_at``: the latest handling round,
+  so a re-dispatched or reopened order counts once, in the month of its current round):
+  ``dispatched`` = orders dispatched in the month; responded = those whose citizen was contacted
+  within the contact limit (``contacted_at <= contact_due``); 响应率 = responded ÷ dispatched.
+- 解决率 and 满意率 are counted in the month of the callback (``called_back_at``), because that is when
+  the result is known: 解决率 = resolved ÷ called back; 满意率 = (满意 + 基本满意 × w) ÷ called back,
+  w = settings.satisfaction_weight_basic (HUITIAN_SATISFACTION_WEIGHT_BASIC, default 0.8).
+- ``assessed`` = distinct orders counted in any rate of the month; ``excluded`` = distinct orders that
+  would have been counted but are marked unreasonable (不合理诉求): they are in no rate.
+- score = w1·响应率 + w2·解决率 + w3·满意率 (kpi_settings: weight_response / weight_resolution /
+  weight_satisfaction, default 0.1 / 0.45 / 0.45). A rate whose denominator is 0 is null (no figure,
+  not 0), and the score is then taken over the rates that exist, their weights renormalised to sum 1;
+  the score is null when no rate exists.
+- Groups: ``unit`` = the lead unit; ``street`` / ``community`` = the area of that level on the order's
+  area path (key "-" for orders outside every area); ``category`` = the first level of the category
+  (key "-" for uncategorised orders).
+
+Scope: operators and admins see everything; a unit member sees the orders its unit leads; an area role
+(supervisor, grid worker, planner) sees the orders in its area; residents see no figures (403).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
+
+from sqlalchemy import and_, case, delete, func, insert, not_, or_, select, true
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from huitian.areas import service as areas_service
+from huitian.areas.enums import AreaLevel
+from huitian.auth.enums import Role
+from huitian.auth.service import Principal
+from huitian.categories import service as categories_service
+from huitian.db import utcnow
+from huitian.errors import Forbidden, NotFound, Unprocessable
+from huitian.kpi.enums import DEFAULTS, GroupBy, Measure, Tier
+from huitian.kpi.models import KpiRollup, KpiRollupMonth, KpiSetting
+from huitian.orders import service as orders_service
+from huitian.orders.enums import AssignmentRole, Satisfaction
+from huitian.orders.models import Assignment, Order
+from huitian.sla import service as sla_service
+from huitian.units import service as units_service
+
+NONE_KEY = "-"
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+# --- months ---------------------------------------------------------------------------------------
+
+
+def parse_month(value: str, *, field: str = "month") -> str:
+    """'YYYY-MM' (a real month) or a 422 naming the field."""
+    m = _MONTH.match(value or "")
+    if not m or not 1 <= int(m.group(2)) <= 12 or int(m.group(1)) < 1970:
+        raise Unprocessable(f"{field} must be a month written YYYY-MM, got {value!r}", field=field)
+    return value
+
+
+def parse_by(value: str) -> GroupBy:
+    try:
+        return GroupBy(value)
+    except ValueError:
+        allowed = ", ".join(g.value for g in GroupBy)
+        raise Unprocessable(f"by must be one of {allowed}, got {value!r}", field="by") from None
+
+
+def month_bounds(month: str) -> tuple[datetime, datetime]:
+    """The month's first instant and the next month's first instant, local midnight, in UTC."""
+    year, mon = int(month[:4]), int(month[5:])
+    tz = sla_service.local_tz()
+    start = datetime(year, mon, 1, tzinfo=tz)
+    end = datetime(year + mon // 12, mon % 12 + 1, 1, tzinfo=tz)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def month_of(at: datetime) -> str:
+    return at.astimezone(sla_service.local_tz()).strftime("%Y-%m")
+
+
+def previous_month(month: str) -> str:
+    year, mon = int(month[:4]), int(month[5:])
+    return f"{year - 1}-12" if mon == 1 else f"{year}-{mon - 1:02d}"
+
+
+# --- settings (weights and tier thresholds, as data) ------------------------------------------------
+
+
+def settings_values(session: Session) -> dict[str, float]:
+    """Every tunable figure: the kpi_settings rows over the defaults."""
+    rows = {s.key: s.value for s in session.scalars(select(KpiSetting))}
+    return {k: rows.get(k, v) for k, v in DEFAULTS.items()}
+
+
+def update_settings(session: Session, *, values: dict[str, float]) -> dict[str, float]:
+    """Set some figures (each in 0..1); the weights may not all be 0, the two tier shares not exceed 1."""
+    for key, value in values.items():
+        if key not in DEFAULTS:
+            raise Unprocessable(f"unknown setting {key!r}; known: {', '.join(DEFAULTS)}", field=key)
+        if not isinstance(value, int | float) or not 0 <= value <= 1:
+            raise Unprocessable(f"{key} must be a number between 0 and 1", field=key)
+    merged = settings_values(session) | values
+    if merged["weight_response"] + merged["weight_resolution"] + merged["weight_satisfaction"] <= 0:
+        raise Unprocessable("the three weights may not all be 0", field="weight_response")
+    if merged["tier_advanced_share"] + merged["tier_governance_share"] > 1:
+        raise Unprocessable(
+            "the advanced and governance shares may not exceed 1", field="tier_advanced_share"
+        )
+    for key, value in values.items():
+        row = session.get(KpiSetting, key)
+        if row is None:
+            session.add(KpiSetting(key=key, value=float(value)))
+        else:
+            row.value = float(value)
+    session.flush()
+    return merged
+
+
+# --- scope ----------------------------------------------------------------------------------------
+
+
+def _scope(principal: Principal, unit_col, path_col) -> ColumnElement[bool]:
+    """The figures a principal may see, as a SQL condition on a lead-unit and an area-path column."""
+    if principal.is_centre:
+        return true()
+    if principal.is_unit_member:
+        return unit_col == principal.unit_id
+    if principal.is_area_scoped and principal.area_path:
+        return path_col.startswith(principal.area_path, autoescape=True)
+    raise Forbidden("assessment figures are for staff with a unit or an area")
+
+
+# --- counters ---------------------------------------------------------------------------------------
+
+COUNTERS = (
+    "assessed",
+    "dispatched",
+    "responded",
+    "called_back",
+    "resolved",
+    "satisfied",
+    "basic",
+    "excluded",
+)
+
+
+@dataclass
+class Counts:
+    assessed: int = 0
+    dispatched: int = 0
+    responded: int = 0
+    called_back: int = 0
+    resolved: int = 0
+    satisfied: int = 0
+    basic: int = 0
+    excluded: int = 0
+
+    def add(self, row) -> None:
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + int(getattr(row, f.name) or 0))
+
+
+def _period(month: str) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    start, end = month_bounds(month)
+    in_d = and_(Order.dispatched_at >= start, Order.dispatched_at < end)
+    in_c = and_(Order.called_back_at >= start, Order.called_back_at < end)
+    return in_d, in_c
+
+
+def _live_cells(month: str, scope: ColumnElement[bool]):
+    """One row per (lead unit, area path, category) with the month's counters, scanned from orders."""
+    in_d, in_c = _period(month)
+    ok = not_(Order.unreasonable)
+
+    def n(cond: ColumnElement[bool]):
+        return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
+
+    return (
+        select(
+            Order.lead_unit_id,
+            Order.area_path,
+            Order.category_id,
+            n(and_(ok, or_(in_d, in_c))).label("assessed"),
+            n(and_(ok, in_d)).label("dispatched"),
+            n(and_(ok, in_d, Order.contacted_at <= Order.contact_due)).label("responded"),
+            n(and_(ok, in_c)).label("called_back"),
+            n(and_(ok, in_c, Order.resolved)).label("resolved"),
+            n(and_(ok, in_c, Order.satisfaction == Satisfaction.SATISFIED.value)).label("satisfied"),
+            n(and_(ok, in_c, Order.satisfaction == Satisfaction.BASICALLY_SATISFIED.value)).label("basic"),
+            n(Order.unreasonable).label("excluded"),
+        )
+        .where(Order.lead_unit_id.is_not(None), Order.dispatched_at.is_not(None), or_(in_d, in_c), scope)
+        .group_by(Order.lead_unit_id, Order.area_path, Order.category_id)
+    )
+
+
+def _cube_cells(month: str, scope: ColumnElement[bool]):
+    cols = [getattr(KpiRollup, c) for c in ("lead_unit_id", "area_path", "category_id", *COUNTERS)]
+    return select(*cols).where(KpiRollup.month == month, scope)
+
+
+def cells(session: Session, *, month: str, principal: Principal) -> tuple[list, str]:
+    """The month's counters per cell within the principal's scope, from the rollup cube when the month
+    has been rolled up, else from a scan of orders. Returns (rows, source)."""
+    if session.get(KpiRollupMonth, month) is not None:
+        scope = _scope(principal, KpiRollup.lead_unit_id, KpiRollup.area_path)
+        return list(session.execute(_cube_cells(month, scope))), "rollup"
+    scope = _scope(principal, Order.lead_unit_id, Order.area_path)
+    return list(session.execute(_live_cells(month, scope))), "live"
+
+
+# --- grouping -----------------------------------------------------------------------------------------
+
+
+class _Keys:
+    """Maps a cell to its group's key and name (areas, units and categories read once)."""
+
+    def __init__(self, session: Session, by: GroupBy) -> None:
+        self.by = by
+        if by in (GroupBy.STREET, GroupBy.COMMUNITY):
+            level = AreaLevel.STREET if by == GroupBy.STREET else AreaLevel.COMMUNITY
+            self.names = {a.code: a.name for a in areas_service.list_areas(session, level=level)}
+        elif by == GroupBy.UNIT:
+            self.units = units_service.directory(session)
+        else:
+            cats = categories_service.list_categories(session)
+            self.names = {c.code: c.name for c in cats if c.level == 1}
+            self.first = {c.id: c.path.strip("/").split("/")[0] for c in cats}
+        self._memo: dict = {}
+
+    def key(self, row) -> str:
+        if self.by == GroupBy.UNIT:
+            unit = self.units.get(row.lead_unit_id)
+            return unit.code if unit else str(row.lead_unit_id)
+        return self.raw_key(row.category_id if self.by == GroupBy.CATEGORY else row.area_path)
+
+    def raw_key(self, raw) -> str:
+        """The key of a category id (by category) or of an area path (by street or community)."""
+        if raw not in self._memo:
+            if self.by == GroupBy.CATEGORY:
+                self._memo[raw] = self.first.get(raw, NONE_KEY) if raw is not None else NONE_KEY
+            else:
+                codes = [c for c in (raw or "").split("/") if c in self.names]
+                self._memo[raw] = codes[0] if codes else NONE_KEY
+        return self._memo[raw]
+
+    def name(self, key: str) -> str:
+        if self.by == GroupBy.UNIT:
+            return next((u.name for u in self.units.values() if u.code == key), key)
+        if key == NONE_KEY:
+            return "未分类" if self.by == GroupBy.CATEGORY else "未定位区域"
+        return self.names.get(key, key)
+
+
+def rate_item(key: str, name: str, c: Counts, *, weights: dict[str, float], basic_weight: float) -> dict:
+    response = c.responded / c.dispatched if c.dispatched else None
+    resolution = c.resolved / c.called_back if c.called_back else None
+    satisfaction = (c.satisfied + c.basic * basic_weight) / c.called_back if c.called_back else None
+    pairs = [
+        (weights["weight_response"], response),
+        (weights["weight_resolution"], resolution),
+        (weights["weight_satisfaction"], satisfaction),
+    ]
+    present = [(w, r) for w, r in pairs if r is not None]
+    total_w = sum(w for w, _ in present)
+    score = sum(w * r for w, r in present) / total_w if present and total_w > 0 else None
+    return {
+        "key": key,
+        "name": name,
+        "dispatched": c.dispatched,
+        "assessed": c.assessed,
+        "response_rate": _round(response),
+        "resolution_rate": _round(resolution),
+        "satisfaction_rate": _round(satisfaction),
+        "score": _round(score),
+        "excluded": c.excluded,
+    }
+
+
+def _round(x: float | None) -> float | None:
+    return None if x is None else round(x, 6)
+
+
+def rates(session: Session, *, principal: Principal, month: str, by: str, basic_weight: float) -> dict:
+    """The three rates and the score of each group of `by` in the month (see the module docstring)."""
+    month, group = parse_month(month), parse_by(by)
+    rows, source = cells(session, month=month, principal=principal)
+    keys = _Keys(session, group)
+    groups: dict[str, Counts] = {}
+    for row in rows:
+        groups.setdefault(keys.key(row), Counts()).add(row)
+    weights = settings_values(session)
+    items = [
+        rate_item(k, keys.name(k), c, weights=weights, basic_weight=basic_weight)
+        for k, c in sorted(groups.items())
+    ]
+    return {"month": month, "by": group.value, "source": source, "items": items}
+
+
+# --- ranking --------------------------------------------------------------------------------------
+
+
+_EVERYTHING = Principal(role=Role.ADMIN, name="kpi")  # rankings compare every street
+
+
+def _street_scores(session: Session, *, month: str, basic_weight: float) -> dict[str, dict]:
+    out = rates(session, principal=_EVERYTHING, month=month, by="street", basic_weight=basic_weight)
+    return {i["key"]: i for i in out["items"] if i["key"] != NONE_KEY}
+
+
+def assign_tiers(
+    scored: list[tuple[str, float]], previous: dict[str, float | None], settings: dict[str, float]
+) -> dict[str, Tier]:
+    """Tiers of ranked streets (scored = [(key, score)] best first). The rule, in this order:
+    1. a score below tier_governance_below, or a place in the worst tier_governance_share → 治理类;
+    2. a place in the best tier_advanced_share → 先进类;
+    3. a gain of at least tier_progress_min_gain over the previous month's score → 进步类;
+    4. otherwise 整改类. Shares are rounded up (4 streets × 0.25 → 1 street; 2 streets → 1 each)."""
+    n = len(scored)
+    top = math.ceil(n * settings["tier_advanced_share"])
+    bottom = math.ceil(n * settings["tier_governance_share"])
+    tiers: dict[str, Tier] = {}
+    for i, (key, score) in enumerate(scored):
+        before = previous.get(key)
+        if score < settings["tier_governance_below"] or (i >= n - bottom and i >= top):
+            tiers[key] = Tier.GOVERNANCE
+        elif i < top:
+            tiers[key] = Tier.ADVANCED
+        elif before is not None and score - before >= settings["tier_progress_min_gain"] - 1e-9:
+            tiers[key] = Tier.PROGRESS
+        else:
+            tiers[key] = Tier.RECTIFY
+    return tiers
+
+
+def ranking(session: Session, *, principal: Principal, month: str, basic_weight: float) -> dict:
+    """Every active street/town, best score first, with its rank, tier and change on the previous month.
+    The ranking is computed over all streets (a place is relative to the others); the principal sees the
+    rows of the streets in its scope: all for the centre, its area's for area roles, the streets its unit
+    serves for unit members. Streets with no score this month come last, unranked, without a tier."""
+    month = parse_month(month)
+    visible = _visible_streets(session, principal)
+    current = _street_scores(session, month=month, basic_weight=basic_weight)
+    prev = {
+        k: i["score"]
+        for k, i in _street_scores(session, month=previous_month(month), basic_weight=basic_weight).items()
+    }
+    streets = areas_service.list_areas(session, level=AreaLevel.STREET)
+    scored = sorted(
+        (
+            (a.code, current[a.code]["score"])
+            for a in streets
+            if current.get(a.code, {}).get("score") is not None
+        ),
+        key=lambda p: (-p[1], p[0]),
+    )
+    tiers = assign_tiers(scored, prev, settings_values(session))
+    rank = {key: i + 1 for i, (key, _) in enumerate(scored)}
+    items = []
+    for a in sorted(streets, key=lambda a: (rank.get(a.code, 10**9), a.code)):
+        if not a.active or (visible is not None and a.code not in visible):
+            continue
+        figures = current.get(a.code) or rate_item(a.code, a.name, Counts(), weights=DEFAULTS, basic_weight=0)
+        tier = tiers.get(a.code)
+        score, before = figures["score"], prev.get(a.code)
+        items.append(
+            figures
+            | {
+                "rank": rank.get(a.code),
+                "tier": tier.label if tier else None,
+                "tier_code": tier.value if tier else None,
+                "previous_score": before,
+                "change": _round(score - before) if score is not None and before is not None else None,
+            }
+        )
+    return {"month": month, "ranked": len(scored), "items": items}
+
+
+def _visible_streets(session: Session, principal: Principal) -> set[str] | None:
+    """Street codes whose ranking rows the principal sees; None = all."""
+    if principal.is_centre:
+        return None
+    streets = areas_service.list_areas(session, level=AreaLevel.STREET)
+    if principal.is_unit_member:
+        served = [
+            areas_service.get_by_code(session, code=c).path
+            for c in units_service.area_codes(session, unit_id=principal.unit_id)
+        ]
+        return {a.code for a in streets if any(a.path.startswith(p) or p.startswith(a.path) for p in served)}
+    if principal.is_area_scoped and principal.area_path:
+        p = principal.area_path
+        return {a.code for a in streets if a.path.startswith(p) or p.startswith(a.path)}
+    raise Forbidden("assessment figures are for staff with a unit or an area")
+
+
+# --- the orders behind a figure -------------------------------------------------------------------------
+
+
+def _group_clause(session: Session, by: GroupBy, key: str) -> ColumnElement[bool]:
+    if by == GroupBy.UNIT:
+        try:
+            return Order.lead_unit_id == units_service.get_by_code(session, code=key).id
+        except NotFound as exc:
+            raise Unprocessable(exc.message, field="key") from exc
+    if by == GroupBy.CATEGORY:
+        if key == NONE_KEY:
+            return Order.category_id.is_(None)
+        cats = categories_service.list_categories(session)
+        first = next((c for c in cats if c.code == key and c.level == 1), None)
+        if first is None:
+            raise Unprocessable(f"no first-level category {key!r}", field="key")
+        return Order.category_id.in_([c.id for c in cats if c.path.startswith(first.path)])
+    if key == NONE_KEY:
+        return Order.area_path.is_(None)
+    level = AreaLevel.STREET if by == GroupBy.STREET else AreaLevel.COMMUNITY
+    try:
+        area = areas_service.get_by_code(session, code=key)
+    except NotFound as exc:
+        raise Unprocessable(exc.message, field="key") from exc
+    if area.level != level.value:
+        raise Unprocessable(f"area {key!r} is not a {level.label}", field="key")
+    return Order.area_path.startswith(area.path, autoescape=True)
+
+
+def orders_behind(
+    session: Session,
+    *,
+    principal: Principal,
+    month: str,
+    by: str,
+    key: str,
+    measure: str,
+    basic_weight: float,
+    limit: int = 1000,
+) -> dict:
+    """The orders in a figure's denominator (or the excluded ones), each with what it adds to the
+    numerator (`counts`: 1, 0, or the 基本满意 weight). Always read from orders, never from the cube."""
+    month, group = parse_month(month), parse_by(by)
+    try:
+        what = Measure(measure)
+    except ValueError:
+        allowed = ", ".join(m.value for m in Measure)
+        raise Unprocessable(f"measure must be one of {allowed}, got {measure!r}", field="measure") from None
+    in_d, in_c = _period(month)
+    period = {Measure.RESPONSE: in_d, Measure.EXCLUDED: or_(in_d, in_c)}.get(what, in_c)
+    wanted = Order.unreasonable if what == Measure.EXCLUDED else not_(Order.unreasonable)
+    where = and_(
+        _scope(principal, Order.lead_unit_id, Order.area_path),
+        _group_clause(session, group, key),
+        Order.lead_unit_id.is_not(None),
+        Order.dispatched_at.is_not(None),
+        period,
+        wanted,
+    )
+    total = session.scalar(select(func.count()).select_from(Order).where(where)) or 0
+    rows = session.scalars(select(Order).where(where).order_by(Order.id).limit(limit))
+    items = [
+        {"id": o.id, "number": orders_service.public_number(o), "counts": _counts_for(o, what, basic_weight)}
+        for o in rows
+    ]
+    return {
+        "month": month,
+        "by": group.value,
+        "key": key,
+        "measure": what.value,
+        "total": total,
+        "items": items,
+    }
+
+
+def _counts_for(o: Order, what: Measure, basic_weight: float) -> float:
+    if what == Measure.RESPONSE:
+        return 1.0 if o.contacted_at is not None and o.contacted_at <= o.contact_due else 0.0
+    if what == Measure.RESOLUTION:
+        return 1.0 if o.resolved else 0.0
+    if what == Measure.SATISFACTION:
+        return {Satisfaction.SATISFIED.value: 1.0, Satisfaction.BASICALLY_SATISFIED.value: basic_weight}.get(
+            o.satisfaction or "", 0.0
+        )
+    return 1.0
+
+
+# --- 吹哨报到, both ways ------------------------------------------------------------------------------
+
+
+def whistles(session: Session, *, principal: Principal, month: str) -> dict:
+    """吹哨报到 in the month (by the co-unit's assignment time). Per street (where the order is): whistles
+    blown (co-units summoned) and the orders they were blown on. Per unit summoned: co-assignments
+    received, accepted, replied, and replied by the order's reply deadline, with the two rates (null when
+    nothing was received). Unreasonable orders are left out."""
+    month = parse_month(month)
+    start, end = month_bounds(month)
+    if principal.is_unit_member:
+        scope = or_(Assignment.unit_id == principal.unit_id, Order.lead_unit_id == principal.unit_id)
+    else:
+        scope = _scope(principal, Order.lead_unit_id, Order.area_path)
+    base = (
+        select()
+        .select_from(Assignment)
+        .join(Order, Order.id == Assignment.order_id)
+        .where(
+            Assignment.role == AssignmentRole.CO.value,
+            Assignment.assigned_at >= start,
+            Assignment.assigned_at < end,
+            not_(Order.unreasonable),
+            scope,
+        )
+    )
+    by_area = session.execute(
+        base.add_columns(Order.area_path, func.count(), func.count(func.distinct(Order.id))).group_by(
+            Order.area_path
+        )
+    )
+    keys = _Keys(session, GroupBy.STREET)
+    streets: dict[str, list[int]] = {}
+    for path, blown, orders in by_area:
+        acc = streets.setdefault(keys.raw_key(path), [0, 0])
+        acc[0] += blown
+        acc[1] += orders
+
+    def n(cond: ColumnElement[bool]):
+        return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
+
+    by_unit = session.execute(
+        base.add_columns(
+            Assignment.unit_id,
+            func.count(),
+            n(Assignment.accepted_at.is_not(None)),
+            n(Assignment.replied_at.is_not(None)),
+            n(Assignment.replied_at <= Order.reply_due),
+        ).group_by(Assignment.unit_id)
+    )
+    units = units_service.directory(session)
+    unit_items = []
+    for unit_id, received, accepted, replied, in_time in by_unit:
+        unit = units.get(unit_id)
+        unit_items.append(
+            {
+                "key": unit.code if unit else str(unit_id),
+                "name": unit.name if unit else str(unit_id),
+                "received": received,
+                "accepted": accepted,
+                "replied": replied,
+                "replied_in_time": in_time,
+                "acceptance_rate": _round(accepted / received) if received else None,
+                "in_time_rate": _round(in_time / received) if received else None,
+            }
+        )
+    return {
+        "month": month,
+        "streets": [
+            {"key": k, "name": keys.name(k), "whistles": v[0], "orders": v[1]}
+            for k, v in sorted(streets.items())
+        ],
+        "units": sorted(unit_items, key=lambda i: i["key"]),
+    }
+
+
+# --- the rollup cube --------------------------------------------------------------------------------
+
+
+def refresh_month(session: Session, *, month: str, now: datetime | None = None) -> int:
+    """Recompute the month's cells from orders and replace them in the cube (one transaction: the
+    month's row in kpi_rollup_months is locked first, so two workers never interleave). Returns the
+    number of cells."""
+    month = parse_month(month)
+    now = now or utcnow()
+    marker = session.get(KpiRollupMonth, month, with_for_update=True)
+    if marker is None:
+        marker = KpiRollupMonth(month=month, refreshed_at=now)
+        session.add(marker)
+        session.flush()  # a second worker inserting the same month fails here and retries later
+    marker.refreshed_at = now
+    session.execute(delete(KpiRollup).where(KpiRollup.month == month))
+    rows = [
+        {
+            "month": month,
+            **{k: getattr(r, k) for k in ("lead_unit_id", "area_path", "category_id", *COUNTERS)},
+        }
+        for r in session.execute(_live_cells(month, true()))
+    ]
+    if rows:
+        session.execute(insert(KpiRollup), rows)
+    session.flush()
+    return len(rows)
+
+
+def months_to_refresh(session: Session, *, now: datetime | None = None) -> list[str]:
+    """The current and previous months (callbacks and reopens land there), and every month touched by an
+    order changed since the last refresh (by its dispatch or callback time)."""
+    now = now or utcnow()
+    current = month_of(now)
+    months = {current, previous_month(current)}
+    since = session.scalar(select(func.max(KpiRollupMonth.refreshed_at)))
+    if since is not None:
+        changed = session.execute(
+            select(Order.dispatched_at, Order.called_back_at)
+            .where(Order.updated_at > since, Order.dispatched_at.is_not(None))
+            .distinct()
+        )
+        months |= {month_of(t) for row in changed for t in row if t is not None}
+    return sorted(months)
+
+
+def refresh(session: Session, *, months: Iterable[str] | None = None, now: datetime | None = None) -> dict:
+    """Bring the cube up to date (the job's one step). Returns {month: cells}."""
+    now = now or utcnow()
+    todo = list(months) if months is not None else months_to_refresh(session, now=now)
+    return {m: refresh_month(session, month=m, now=now) for m in todo}
