@@ -12,13 +12,19 @@ from huitian.orders import flows as orders_flows
 log = logging.getLogger("huitian.sla")
 
 
-def sweep_once(db: Database) -> int:
-    with db.write() as session:
-        n = orders_flows.sweep_overdue(session)
-        session.commit()
-    if n:
-        log.info("sla sweep escalated %d missed deadlines", n)
-    return n
+def sweep_once(db: Database, *, max_batches: int = 100) -> int:
+    """Escalate every missed deadline, a batch per transaction so that writers are never held long."""
+    total = 0
+    for _ in range(max_batches):
+        with db.write() as session:
+            n = orders_flows.sweep_overdue(session)
+            session.commit()
+        total += n
+        if n == 0:
+            break
+    if total:
+        log.info("sla sweep escalated %d missed deadlines", total)
+    return total
 
 
 async def run_forever(db: Database, interval_s: float) -> None:
