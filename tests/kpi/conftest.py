@@ -3,7 +3,6 @@ and act_at), for the assessment tests."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -19,11 +18,6 @@ S1, S2 = IN_G1, IN_S2
 
 def bj(month: int, day: int, hour: int = 10, minute: int = 0) -> datetime:
     return datetime(2026, month, day, hour, minute, tzinfo=BJ)
-
-
-@dataclass
-class Built:
-    id: int
 
 
 def handled(
