@@ -97,7 +97,9 @@ class MicroStatus(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"proposed": "待审核", "approved": "已入库", "in_progress": "实施中", "done": "已完成"}[self.value]
+        return {"proposed": "待审核", "approved": "已入库", "in_progress": "实施中", "done": "已完成"}[
+            self.value
+        ]
 
 
 # The micro-livelihood project library aims at about 100 projects a year (DOMAIN.md).
