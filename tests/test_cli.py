@@ -120,5 +120,5 @@ def test_worker_once_runs_one_sweep(cli, db, db_url):
         s.commit()
     result = cli("worker", "--once", "--db", db_url)
     assert result.exit_code == 0, result.output
-    assert "escalated 1" in result.output
-    assert "escalated 0" in cli("worker", "--once", "--db", db_url).output
+    assert "sla.sweep=1" in result.output
+    assert "sla.sweep=0" in cli("worker", "--once", "--db", db_url).output

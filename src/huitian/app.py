@@ -5,10 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import importlib
 import logging
 from pathlib import Path
-from types import ModuleType
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -16,29 +14,17 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.middleware.sessions import SessionMiddleware
 
-from huitian import __version__
+from huitian import __version__, domains, scheduler
 from huitian.auth import service as auth_service
 from huitian.config import Settings, get_settings
 from huitian.db import Database
 from huitian.errors import DomainError
 from huitian.lib.groupcommit import GroupCommit
 from huitian.orders import api as orders_api
-from huitian.sla import jobs as sla_jobs
 
 log = logging.getLogger("huitian")
 
-PACKAGE = Path(__file__).parent
-STATIC_DIR = PACKAGE / "web" / "static"
-
-
-def domain_modules(room: str) -> list[ModuleType]:
-    """The `room` module (e.g. "api") of every domain folder that has one, in name order."""
-    import huitian.models  # noqa: F401 - all tables known before any route runs
-
-    return [
-        importlib.import_module(f"huitian.{p.parent.name}.{room}")
-        for p in sorted(PACKAGE.glob(f"*/{room}.py"))
-    ]
+STATIC_DIR = Path(__file__).parent / "web" / "static"
 
 
 def create_app(
@@ -53,9 +39,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
-        task = (
-            asyncio.create_task(sla_jobs.run_forever(db, settings.sweep_interval_s)) if run_worker else None
-        )
+        task = asyncio.create_task(scheduler.run_forever(db)) if run_worker else None
         # New orders are written in groups (group commit): one writer on SQLite, several on PostgreSQL.
         app.state.order_intake = GroupCommit(
             functools.partial(orders_api.create_batch, db), max_batch=64, workers=1 if db.is_sqlite else 4
@@ -101,9 +85,11 @@ def create_app(
 
     # Every domain's api.py is mounted (orders first: its routes are the busiest, and routes are matched
     # in order); a new domain needs no edit here.
-    for module in [orders_api, *(m for m in domain_modules("api") if m is not orders_api)]:
+    import huitian.models  # noqa: F401 - every table is known before the first request
+
+    for module in [orders_api, *(m for m in domains.modules("api") if m is not orders_api)]:
         app.include_router(module.router)
-    for module in domain_modules("web"):
+    for module in domains.modules("web"):
         app.include_router(module.router)
     if STATIC_DIR.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

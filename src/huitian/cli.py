@@ -162,22 +162,23 @@ def serve(
 @app.command()
 def worker(
     db: DbOption = None,
-    once: Annotated[bool, typer.Option("--once", help="run one sweep and exit")] = False,
+    once: Annotated[bool, typer.Option("--once", help="run every job once and exit")] = False,
 ) -> None:
-    """Run background work (the SLA sweep) until stopped. Several workers may run at once."""
+    """Run background work (every domain's jobs, e.g. the SLA sweep) until stopped. Several workers may
+    run at once."""
+    from huitian import scheduler
     from huitian.db import Database
-    from huitian.sla import jobs as sla_jobs
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     database = Database(_url(db))
-    interval = get_settings().sweep_interval_s
+    jobs, last_run = scheduler.all_jobs(), {}
     try:
         while True:
-            n = sla_jobs.sweep_once(database)
+            done = scheduler.run_due(database, jobs, last_run)
             if once:
-                typer.echo(f"escalated {n}")
+                typer.echo(" ".join(f"{name}={n}" for name, n in done.items()))
                 return
-            time.sleep(interval)
+            time.sleep(1.0)
     finally:
         database.dispose()
 

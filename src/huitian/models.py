@@ -4,15 +4,9 @@ Each domain folder with a models.py is imported; a new domain needs no edit here
 
 from __future__ import annotations
 
-import importlib
-from pathlib import Path
-
+from huitian import domains
 from huitian.db import Base
 
-PACKAGE = Path(__file__).parent
-DOMAINS = sorted(p.parent.name for p in PACKAGE.glob("*/models.py"))
-
-for _domain in DOMAINS:
-    importlib.import_module(f"huitian.{_domain}.models")
+domains.modules("models")
 
 metadata = Base.metadata

@@ -1,13 +1,13 @@
-"""Recurring SLA work: the overdue sweep. Runs in `huitian worker`, and inside `huitian serve` for the
-embedded default. Safe to run in several processes at once (see orders.flows.sweep_overdue)."""
+"""Recurring SLA work: the overdue sweep. Safe to run in several processes at once
+(see orders.flows.sweep_overdue)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from huitian.db import Database
 from huitian.orders import flows as orders_flows
+from huitian.scheduler import Job
 
 log = logging.getLogger("huitian.sla")
 
@@ -27,10 +27,4 @@ def sweep_once(db: Database, *, max_batches: int = 100) -> int:
     return total
 
 
-async def run_forever(db: Database, interval_s: float) -> None:
-    while True:
-        try:
-            await asyncio.to_thread(sweep_once, db)
-        except Exception:  # keep the loop alive; the next sweep retries
-            log.exception("sla sweep failed")
-        await asyncio.sleep(interval_s)
+JOBS = [Job(name="sla.sweep", run=sweep_once)]
