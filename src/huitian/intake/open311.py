@@ -133,7 +133,18 @@ def to_xml(root: str, value: Any) -> bytes:
     return ET.tostring(el, encoding="utf-8", xml_declaration=True)
 
 
+def compact(value: Any) -> Any:
+    """Leave out fields that have no value: the community's swagger.json types them as plain strings
+    (no null), its JSON Schemas allow null or absence; absence satisfies both."""
+    if isinstance(value, dict):
+        return {k: compact(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [compact(v) for v in value]
+    return value
+
+
 def render(fmt: str, root: str, value: Any, status_code: int = 200) -> Response:
+    value = compact(value)
     if fmt == "xml":
         body = to_xml(root, value)
     else:
