@@ -32,7 +32,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import and_, case, delete, func, insert, not_, or_, select, true
@@ -167,8 +167,8 @@ class Counts:
     excluded: int = 0
 
     def add(self, row) -> None:
-        for f in fields(self):
-            setattr(self, f.name, getattr(self, f.name) + int(getattr(row, f.name) or 0))
+        for name in COUNTERS:
+            setattr(self, name, getattr(self, name) + int(getattr(row, name) or 0))
 
 
 def _period(month: str) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
@@ -178,9 +178,20 @@ def _period(month: str) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
     return in_d, in_c
 
 
-def _live_cells(month: str, scope: ColumnElement[bool]):
-    """One row per (lead unit, area path, category) with the month's counters, scanned from orders."""
+_GRAIN = ("lead_unit_id", "area_path", "category_id")
+_GROUP_COLUMN = {
+    GroupBy.UNIT: "lead_unit_id",
+    GroupBy.STREET: "area_path",
+    GroupBy.COMMUNITY: "area_path",
+    GroupBy.CATEGORY: "category_id",
+}
+
+
+def _live_cells(month: str, scope: ColumnElement[bool], grain: tuple[str, ...] = _GRAIN):
+    """One row per `grain` (by default the cube's: lead unit, area path, category) with the month's
+    counters, scanned from orders."""
     in_d, in_c = _period(month)
+    keys = [getattr(Order, c) for c in grain]
     ok = not_(Order.unreasonable)
 
     def n(cond: ColumnElement[bool]):
@@ -188,9 +199,7 @@ def _live_cells(month: str, scope: ColumnElement[bool]):
 
     return (
         select(
-            Order.lead_unit_id,
-            Order.area_path,
-            Order.category_id,
+            *keys,
             n(and_(ok, or_(in_d, in_c))).label("assessed"),
             n(and_(ok, in_d)).label("dispatched"),
             n(and_(ok, in_d, Order.contacted_at <= Order.contact_due)).label("responded"),
@@ -201,23 +210,26 @@ def _live_cells(month: str, scope: ColumnElement[bool]):
             n(Order.unreasonable).label("excluded"),
         )
         .where(Order.lead_unit_id.is_not(None), Order.dispatched_at.is_not(None), or_(in_d, in_c), scope)
-        .group_by(Order.lead_unit_id, Order.area_path, Order.category_id)
+        .group_by(*keys)
     )
 
 
-def _cube_cells(month: str, scope: ColumnElement[bool]):
-    cols = [getattr(KpiRollup, c) for c in ("lead_unit_id", "area_path", "category_id", *COUNTERS)]
-    return select(*cols).where(KpiRollup.month == month, scope)
+def _cube_cells(month: str, scope: ColumnElement[bool], column: str):
+    key = getattr(KpiRollup, column)
+    sums = [func.sum(getattr(KpiRollup, c)).label(c) for c in COUNTERS]
+    return select(key, *sums).where(KpiRollup.month == month, scope).group_by(key)
 
 
-def cells(session: Session, *, month: str, principal: Principal) -> tuple[list, str]:
-    """The month's counters per cell within the principal's scope, from the rollup cube when the month
-    has been rolled up, else from a scan of orders. Returns (rows, source)."""
+def cells(session: Session, *, month: str, principal: Principal, group: GroupBy) -> tuple[list, str]:
+    """The month's counters within the principal's scope, one row per value of the group's column (lead
+    unit, area path or category), summed in SQL: from the rollup cube when the month has been rolled
+    up, else from a scan of orders. Returns (rows, source)."""
+    column = _GROUP_COLUMN[group]
     if session.get(KpiRollupMonth, month) is not None:
         scope = _scope(principal, KpiRollup.lead_unit_id, KpiRollup.area_path)
-        return list(session.execute(_cube_cells(month, scope))), "rollup"
+        return list(session.execute(_cube_cells(month, scope, column))), "rollup"
     scope = _scope(principal, Order.lead_unit_id, Order.area_path)
-    return list(session.execute(_live_cells(month, scope))), "live"
+    return list(session.execute(_live_cells(month, scope, (column,)))), "live"
 
 
 # --- grouping -----------------------------------------------------------------------------------------
@@ -295,7 +307,7 @@ def _round(x: float | None) -> float | None:
 def rates(session: Session, *, principal: Principal, month: str, by: str, basic_weight: float) -> dict:
     """The three rates and the score of each group of `by` in the month (see the module docstring)."""
     month, group = parse_month(month), parse_by(by)
-    rows, source = cells(session, month=month, principal=principal)
+    rows, source = cells(session, month=month, principal=principal, group=group)
     keys = _Keys(session, group)
     groups: dict[str, Counts] = {}
     for row in rows:

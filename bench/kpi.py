@@ -1,0 +1,278 @@
+"""Benchmark: assessment at city scale — dashboard API p95 and monthly ranking time from the rollup cube,
+against the same aggregation by a full scan in DuckDB, in the same run.
+
+Generates N seeded orders over the 12 months of 2025 (30 streets × 10 communities, 80 units, 10 × 5
+categories; ~1 % unreasonable, ~85 % called back), bulk-inserts them into a fresh database (a temporary
+SQLite file, or a new database on the PostgreSQL server given with --pg), then times:
+
+- `rollup_s`: building the cube for all 12 months (kpi.service.refresh, a scan of orders per month);
+- `live_month_s`: one month's counters scanned from orders (what a read costs without the cube);
+- `dashboard_p95_ms`: GET /api/v1/kpi/rates for the four groupings, through the app (in-process ASGI);
+- `ranking_s`: GET /api/v1/kpi/ranking (median of the rounds; the month and the previous one);
+- `duckdb_scan_s`: the baseline: the same month's per-street counters by a full scan of all N orders
+  held in DuckDB (numpy columns), and `duckdb_cube_s`: the whole year's cube by one DuckDB GROUP BY.
+
+    .venv/bin/python bench/kpi.py [--n 1000000] [--pg postgresql+psycopg://postgres@127.0.0.1:55432/postgres]
+
+Needs `duckdb` (pip install duckdb). Prints one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import numpy as np
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, insert, text, true
+from sqlalchemy.engine import make_url
+
+from huitian import migrate
+from huitian.app import create_app
+from huitian.areas import service as areas_service
+from huitian.areas.enums import AreaLevel
+from huitian.areas.schemas import AreaCreate
+from huitian.auth import service as auth_service
+from huitian.auth.enums import Role
+from huitian.auth.schemas import UserCreate
+from huitian.categories import service as categories_service
+from huitian.categories.schemas import CategoryCreate
+from huitian.db import Database
+from huitian.kpi import service as kpi_service
+from huitian.orders.models import Order
+from huitian.units import service as units_service
+from huitian.units.enums import UnitKind
+from huitian.units.schemas import UnitCreate
+
+STREETS, COMMUNITIES, UNITS, CATS = 30, 10, 80, 10
+YEAR_START = datetime(2024, 12, 31, 16, tzinfo=UTC).timestamp()  # 2025-01-01 00:00 in Beijing
+YEAR_S = 365 * 86400
+MONTH = "2025-06"
+
+
+def build_world(db: Database) -> tuple[list[str], list[int], list[int]]:
+    with db.write() as s:
+        areas_service.create_area(s, data=AreaCreate(code="D", name="大区", level=AreaLevel.DISTRICT))
+        paths = []
+        for i in range(STREETS):
+            st = f"S{i:02d}"
+            areas_service.create_area(
+                s, data=AreaCreate(code=st, name=f"街道{i}", level=AreaLevel.STREET, parent="D")
+            )
+            for j in range(COMMUNITIES):
+                c = f"{st}C{j}"
+                area = areas_service.create_area(
+                    s, data=AreaCreate(code=c, name=f"社区{i}-{j}", level=AreaLevel.COMMUNITY, parent=st)
+                )
+                paths.append(area.path)
+        unit_ids = [
+            units_service.create_unit(
+                s, data=UnitCreate(code=f"U{k:02d}", name=f"单位{k}", kind=UnitKind.DISTRICT_BUREAU)
+            ).id
+            for k in range(UNITS)
+        ]
+        cat_ids = []
+        for i in range(CATS):
+            categories_service.create_category(s, data=CategoryCreate(code=f"{i:02d}", name=f"类{i}"))
+            for j in range(5):
+                cat = categories_service.create_category(
+                    s, data=CategoryCreate(code=f"{i:02d}{j:02d}", name=f"类{i}-{j}", parent=f"{i:02d}")
+                )
+                cat_ids.append(cat.id)
+        auth_service.create_user(
+            s, data=UserCreate(username="op", password="bench-pass-1", role=Role.OPERATOR, display_name="op")
+        )
+        s.commit()
+    return paths, unit_ids, cat_ids
+
+
+def generate(n: int, seed: int, n_paths: int, n_units: int, n_cats: int) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    dispatched = YEAR_START + rng.uniform(0, YEAR_S, n)
+    contact_delay = rng.exponential(10 * 3600, n)
+    called = rng.random(n) < 0.85
+    return {
+        "unit": rng.integers(0, n_units, n),
+        "path": rng.integers(0, n_paths, n),
+        "cat": rng.integers(0, n_cats, n),
+        "dispatched": dispatched,
+        "contacted": dispatched + contact_delay,
+        "contact_due": dispatched + 24 * 3600,
+        "called": called,
+        "called_back": np.where(called, dispatched + rng.uniform(1, 20, n) * 86400, np.nan),
+        "resolved": called & (rng.random(n) < 0.7),
+        "sat": np.where(called, rng.choice(3, n, p=[0.6, 0.25, 0.15]), -1),  # 0 satisfied, 1 basic, 2 not
+        "unreasonable": rng.random(n) < 0.01,
+    }
+
+
+def load(db: Database, cols: dict[str, np.ndarray], paths, unit_ids, cat_ids, chunk: int = 20_000) -> None:
+    ts = datetime.fromtimestamp
+    sats = ["satisfied", "basically_satisfied", "dissatisfied"]
+    n = len(cols["unit"])
+    for lo in range(0, n, chunk):
+        rows = []
+        for i in range(lo, min(n, lo + chunk)):
+            d = ts(cols["dispatched"][i], UTC)
+            called = bool(cols["called"][i])
+            rows.append(
+                dict(
+                    channel="hotline",
+                    type="complaint",
+                    title="",
+                    description="bench",
+                    status="closed" if called else "contacted",
+                    lead_unit_id=unit_ids[cols["unit"][i]],
+                    area_path=paths[cols["path"][i]],
+                    category_id=cat_ids[cols["cat"][i]],
+                    created_at=d,
+                    updated_at=d,
+                    dispatched_at=d,
+                    contacted_at=ts(cols["contacted"][i], UTC),
+                    contact_due=ts(cols["contact_due"][i], UTC),
+                    called_back_at=ts(cols["called_back"][i], UTC) if called else None,
+                    resolved=bool(cols["resolved"][i]) if called else None,
+                    satisfaction=sats[cols["sat"][i]] if called else None,
+                    unreasonable=bool(cols["unreasonable"][i]),
+                )
+            )
+        with db.write() as s:
+            s.execute(insert(Order), rows)
+            s.commit()
+    if not db.is_sqlite:
+        with db.engine.connect() as conn:
+            conn.execute(text("ANALYZE orders"))
+            conn.commit()
+
+
+def duckdb_baseline(cols: dict[str, np.ndarray], paths: list[str]) -> tuple[float, float]:
+    """The month's per-street counters, and the year's cube, by full scans of the numpy columns."""
+    street_of = np.array([int(p.strip("/").split("/")[1][1:]) for p in paths])
+    tbl = cols | {"street": street_of[cols["path"]]}  # noqa: F841  (DuckDB scans it by name)
+    con = duckdb.connect()
+    start = datetime(2025, 5, 31, 16, tzinfo=UTC).timestamp()
+    end = datetime(2025, 6, 30, 16, tzinfo=UTC).timestamp()
+    d = f"NOT unreasonable AND dispatched >= {start} AND dispatched < {end}"
+    c = f"NOT unreasonable AND called_back >= {start} AND called_back < {end}"
+    month_sql = f"""
+        SELECT street, sum(CASE WHEN {d} THEN 1 ELSE 0 END),
+          sum(CASE WHEN {d} AND contacted <= contact_due THEN 1 ELSE 0 END),
+          sum(CASE WHEN {c} THEN 1 ELSE 0 END), sum(CASE WHEN {c} AND resolved THEN 1 ELSE 0 END),
+          sum(CASE WHEN {c} AND sat = 0 THEN 1 ELSE 0 END), sum(CASE WHEN {c} AND sat = 1 THEN 1 ELSE 0 END),
+          sum(CASE WHEN unreasonable AND (dispatched >= {start} AND dispatched < {end}
+                   OR called_back >= {start} AND called_back < {end}) THEN 1 ELSE 0 END)
+        FROM tbl GROUP BY street"""
+    best = float("inf")
+    for _ in range(3):
+        t0 = time.perf_counter()
+        con.sql(month_sql).fetchall()
+        best = min(best, time.perf_counter() - t0)
+    cube_sql = """
+        SELECT unit, path, cat, floor((dispatched + 8 * 3600 - 1735660800) / (86400 * 30.4)) AS m, count(*),
+          sum(CASE WHEN contacted <= contact_due THEN 1 ELSE 0 END),
+          sum(CASE WHEN resolved THEN 1 ELSE 0 END),
+          sum(CASE WHEN sat = 0 THEN 1 ELSE 0 END), sum(CASE WHEN sat = 1 THEN 1 ELSE 0 END)
+        FROM tbl GROUP BY ALL"""
+    t0 = time.perf_counter()
+    con.sql(cube_sql).fetchall()
+    return best, time.perf_counter() - t0
+
+
+def p95(xs: list[float]) -> float:
+    return statistics.quantiles(xs, n=20)[-1] if len(xs) >= 20 else max(xs)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, default=1_000_000)
+    parser.add_argument("--pg", help="PostgreSQL server URL (a new database is created and dropped)")
+    parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--verbose", action="store_true")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        admin_engine = None
+        if args.pg:
+            admin = make_url(args.pg)
+            name = f"huitian_bench_{uuid.uuid4().hex[:8]}"
+            admin_engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+            with admin_engine.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            url = admin.set(database=name).render_as_string(hide_password=False)
+        else:
+            url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        try:
+            out = run(url, args)
+        finally:
+            if admin_engine is not None:
+                with admin_engine.connect() as conn:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    print(json.dumps(out))
+
+
+def run(url: str, args) -> dict:
+    migrate.upgrade(url)
+    db = Database(url)
+    paths, unit_ids, cat_ids = build_world(db)
+    cols = generate(args.n, args.seed, len(paths), len(unit_ids), len(cat_ids))
+    t0 = time.perf_counter()
+    load(db, cols, paths, unit_ids, cat_ids)
+    load_s = time.perf_counter() - t0
+
+    with db.read() as s:
+        t0 = time.perf_counter()
+        live_cells = len(s.execute(kpi_service._live_cells(MONTH, true())).all())
+        live_month_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    with db.write() as s:
+        kpi_service.refresh(s, months=[f"2025-{m:02d}" for m in range(1, 13)])
+        s.commit()
+    rollup_s = time.perf_counter() - t0
+
+    app = create_app(url, run_worker=False)
+    with TestClient(app) as client:
+        r = client.post("/api/v1/auth/token", json={"username": "op", "password": "bench-pass-1"})
+        headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        dash: list[float] = []
+        for _ in range(args.rounds):
+            for by in ("street", "unit", "community", "category"):
+                t0 = time.perf_counter()
+                resp = client.get("/api/v1/kpi/rates", params={"month": MONTH, "by": by}, headers=headers)
+                dash.append((time.perf_counter() - t0) * 1000)
+                if args.verbose:
+                    print(by, round(dash[-1], 1))
+                assert resp.status_code == 200 and resp.json()["source"] == "rollup", resp.text
+        ranking = []
+        for _ in range(max(5, args.rounds // 3)):
+            t0 = time.perf_counter()
+            resp = client.get("/api/v1/kpi/ranking", params={"month": MONTH}, headers=headers)
+            ranking.append(time.perf_counter() - t0)
+            assert resp.status_code == 200 and resp.json()["ranked"] == STREETS, resp.text
+    duck_s, duck_cube_s = duckdb_baseline(cols, paths)
+    db.dispose()
+    return {
+        "bench": "kpi",
+        "orders": args.n,
+        "db": "postgresql" if url.startswith("postgresql") else "sqlite",
+        "dashboard_p95_ms": round(p95(dash), 2),
+        "ranking_s": round(statistics.median(ranking), 4),
+        "duckdb_scan_s": round(duck_s, 4),
+        "duckdb_cube_s": round(duck_cube_s, 4),
+        "live_month_s": round(live_month_s, 3),
+        "live_month_cells": live_cells,
+        "rollup_s": round(rollup_s, 2),
+        "load_s": round(load_s, 1),
+        "month": MONTH,
+    }
+
+
+if __name__ == "__main__":
+    main()
