@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Create .venv and install Huitian with its test tools. Idempotent; used by demo.sh and test.sh.
-#   --browser   also install what tests/browser needs: Debian's chromium (with apt, when running as
-#               root and /usr/bin/chromium is missing) and the Python playwright package (its driver
+#   --browser   also install what tests/browser needs: Debian's chromium and a Chinese font (with apt,
+#               when running as root and they are missing) and the Python playwright package (its driver
 #               only: never `playwright install`, no browser downloads). test.sh passes it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,12 +48,16 @@ else
 fi
 
 if [ "$BROWSER" = 1 ]; then
-  if [ ! -x /usr/bin/chromium ]; then
+  # Chromium, and a Chinese font so that the screenshots show the pages' text.
+  apt_pkgs=()
+  [ -x /usr/bin/chromium ] || apt_pkgs+=(chromium)
+  fc-list :lang=zh 2>/dev/null | grep -q . || apt_pkgs+=(fonts-wqy-microhei)
+  if [ "${#apt_pkgs[@]}" -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
       apt-get update -qq
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_pkgs[@]}" >/dev/null
     else
-      echo "WARNING: /usr/bin/chromium missing and not root: browser tests will be skipped" >&2
+      echo "WARNING: not root, cannot install ${apt_pkgs[*]}: browser tests may be skipped" >&2
     fi
   fi
   if ! .venv/bin/python -c "import playwright.sync_api" 2>/dev/null; then

@@ -198,6 +198,12 @@ def logout(request: Request) -> RedirectResponse:
     return RedirectResponse("/login", status_code=303)
 
 
+@router.get("/favicon.ico")
+def favicon() -> RedirectResponse:
+    """Browsers ask for it on pages that name no icon (a JSON or static file opened directly)."""
+    return RedirectResponse("/static/favicon.svg", status_code=301)
+
+
 @router.get("/")
 def home(principal: OptionalPrincipal) -> RedirectResponse:
     return RedirectResponse("/orders" if principal else "/login", status_code=303)

@@ -1,0 +1,279 @@
+"""The 接诉即办 loop through the real pages, in Chromium, across roles: what each screen shows."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Locator, Page, expect
+
+from tests.factories import IN_G1
+
+# --- reading and driving the order page ----------------------------------------------------------
+
+
+def number_of(page: Page) -> str:
+    text = page.locator(".headline .number").inner_text()
+    m = re.fullmatch(r"工单编号 (\S+)", text.strip())
+    assert m, text
+    return m.group(1)
+
+
+def status_of(page: Page) -> Locator:
+    return page.locator(".headline .status")
+
+
+def action_forms(page: Page) -> list[str]:
+    """The titles of the action forms the page offers, in order."""
+    return page.locator("section[aria-labelledby=h-actions] form.action h3").all_inner_texts()
+
+
+def timeline(page: Page) -> Locator:
+    return page.locator("ol.timeline > li")
+
+
+def timeline_labels(page: Page) -> list[str]:
+    return page.locator("ol.timeline .label").all_inner_texts()
+
+
+def act(page: Page, label: str, **fields: str) -> None:
+    """Fill and submit the action form titled `label`; fields by their visible label. Radio buttons
+    and selects take the visible option text."""
+    form = page.get_by_role("form", name=label, exact=True)
+    expect(form).to_be_visible()
+    for name, value in fields.items():
+        group = form.get_by_role("group", name=name, exact=True)  # a fieldset of radio buttons
+        if group.count():
+            group.get_by_role("radio", name=value, exact=True).check()
+            continue
+        field = form.get_by_label(name, exact=True)
+        if field.evaluate("el => el.tagName") == "SELECT":
+            field.select_option(label=value)
+        else:
+            field.fill(value)
+    url = page.url
+    with page.expect_navigation(url=url):  # the form posts; the app redirects back to the order page
+        form.get_by_role("button", name=label, exact=True).click()
+    expect(page.locator("#action-error")).to_have_count(0)
+
+
+def open_from_list(page: Page, number: str, keyword: str, status: str) -> None:
+    """Find the order in the list through the keyword filter, check its row, and open it."""
+    page.get_by_role("link", name="工单列表", exact=True).first.click()
+    page.get_by_label("关键词", exact=True).fill(keyword)
+    page.get_by_role("button", name="筛选").click()
+    row = page.locator("table.orders tbody tr", has=page.get_by_role("link", name=number, exact=True))
+    expect(row).to_have_count(1)
+    expect(row.locator("td[data-label=状态] .status")).to_have_text(status)
+    page.get_by_role("link", name=number, exact=True).click()
+    expect(page).to_have_url(re.compile(f"/orders/{re.escape(number)}$"))
+
+
+def last_entry(page: Page) -> Locator:
+    return timeline(page).last
+
+
+def expect_order(page: Page, status: str, steps: list[str], forms: list[str]) -> None:
+    """The order page shows this status, exactly these timeline entries, exactly these action forms."""
+    expect(status_of(page)).to_have_text(status)
+    expect(page.locator("ol.timeline .label")).to_have_text(steps)
+    assert action_forms(page) == forms
+    if not forms:
+        expect(page.get_by_text("您当前对本工单没有可执行的操作。")).to_be_visible()
+
+
+def fill_new_order(
+    page: Page, *, channel: str, description: str, address: str, name: str, phone: str
+) -> None:
+    page.get_by_role("link", name="登记工单").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("登记工单")
+    expect(page.get_by_text(f"渠道:{channel}")).to_be_visible()
+    page.get_by_label("诉求内容", exact=True).fill(description)
+    page.get_by_label("地址", exact=True).fill(address)
+    page.get_by_label("诉求人姓名", exact=True).fill(name)
+    page.get_by_label("联系电话", exact=True).fill(phone)
+    page.get_by_label("纬度(WGS-84,可选)", exact=True).fill(str(IN_G1[1]))
+    page.get_by_label("经度(WGS-84,可选)", exact=True).fill(str(IN_G1[0]))
+
+
+def test_the_whole_loop_across_roles(login_as, screenshot):
+    # 1. A resident files a request on the web form, and sees it waiting for dispatch.
+    resident = login_as("resident1")
+    fill_new_order(
+        resident,
+        channel="网上",
+        description="龙泽苑小区东门外三盏路灯连续一周不亮,晚上行人看不清路。",
+        address="回龙观龙泽苑小区东门",
+        name="李秀英",
+        phone="13912345678",
+    )
+    resident.get_by_label("标题(可选,默认取诉求内容首行)", exact=True).fill("龙泽苑东门路灯不亮")
+    screenshot(resident, "resident-new-order-form")
+    resident.get_by_role("button", name="提交").click()
+    expect(resident.get_by_role("heading", level=1)).to_have_text("龙泽苑东门路灯不亮")
+    number = number_of(resident)
+    expect_order(resident, "待派单", ["受理登记"], [])
+    facts = resident.locator("dl.facts")
+    expect(facts).to_contain_text("网上")
+    expect(facts).to_contain_text("一社区第1网格")  # the point was placed in its grid
+    expect(facts).to_contain_text("回龙观龙泽苑小区东门")
+    expect(last_entry(resident)).to_contain_text("resident1(居民)")
+    expect(last_entry(resident)).to_contain_text("— → 待派单")
+    screenshot(resident, "resident-detail-filed")
+
+    # 2. The operator finds it in the list and dispatches it to the street office ST1.
+    operator = login_as("operator")
+    screenshot(operator, "operator-order-list")
+    open_from_list(operator, number, "龙泽苑东门", "待派单")
+    expect(operator.locator("dl.facts .citizen")).to_have_text("李秀英")  # the operator sees the caller
+    expect(operator.locator("dl.facts .phone")).to_have_text("13912345678")
+    expect_order(operator, "待派单", ["受理登记"], ["派单", "办理记录", "合并工单", "认定不合理诉求", "办结"])
+    expect(operator.locator("table.assignments")).to_have_count(0)
+    expect(operator.get_by_text("尚未派单。")).to_be_visible()
+    screenshot(operator, "operator-detail-received")
+    act(operator, "派单", 单位="一街道办事处(ST1)", **{"分类代码(可选,修正分类)": "010101"})
+    expect_order(
+        operator,
+        "待签收",
+        ["受理登记", "派单"],
+        ["吹哨报到(增加协办单位)", "办理记录", "合并工单", "认定不合理诉求"],
+    )
+    expect(last_entry(operator)).to_contain_text("待派单 → 待签收")
+    expect(last_entry(operator)).to_contain_text("一街道办事处")
+    expect(operator.locator("dl.facts")).to_contain_text("城乡建设 / 市政设施 / 路灯不亮")
+    lead_row = operator.locator("table.assignments tbody tr", has_text="一街道办事处")
+    expect(lead_row).to_contain_text("主办")
+    expect(lead_row).to_contain_text("待签收")
+
+    # 3. The handler of ST1 finds it in the unit's list, accepts, contacts the citizen, and replies.
+    handler = login_as("handler1")
+    screenshot(handler, "handler-order-list")
+    open_from_list(handler, number, "龙泽苑东门", "待签收")
+    expect_order(handler, "待签收", ["受理登记", "派单"], ["签收", "退单", "办理记录"])
+    screenshot(handler, "handler-detail-dispatched")
+    act(handler, "签收")
+    expect_order(
+        handler, "办理中", ["受理登记", "派单", "签收"], ["联系群众", "办理记录", "申请延期", "办理答复"]
+    )
+    expect(handler.locator("table.deadlines tr", has_text="签收").first).to_contain_text("已完成")
+    act(handler, "联系群众", 联系记录="已电话联系李女士,约定今晚到现场查看。")
+    expect_order(
+        handler,
+        "已联系",
+        ["受理登记", "派单", "签收", "联系群众"],
+        ["联系群众", "办理记录", "申请延期", "办理答复"],
+    )
+    expect(last_entry(handler)).to_contain_text("已电话联系李女士,约定今晚到现场查看。")
+    expect(last_entry(handler)).to_contain_text("handler1(承办单位工作人员) · 一街道办事处")
+    act(handler, "办理答复", 办理结果="已更换三盏路灯灯泡,恢复照明。")
+    expect_order(handler, "已答复待回访", ["受理登记", "派单", "签收", "联系群众", "办理答复"], ["办理记录"])
+    expect(last_entry(handler)).to_contain_text("已更换三盏路灯灯泡,恢复照明。")
+    expect(last_entry(handler)).to_contain_text("已联系 → 已答复待回访")
+    screenshot(handler, "handler-detail-replied")
+
+    # 4. The operator calls back (resolved, satisfied) and closes the order.
+    operator.reload()
+    steps = ["受理登记", "派单", "签收", "联系群众", "办理答复"]
+    expect_order(operator, "已答复待回访", steps, ["办理记录", "回访", "认定不合理诉求"])
+    act(operator, "回访", 是否解决="已解决", 满意度="满意", **{"群众评价(可选)": "修得很及时"})
+    steps.append("回访")
+    expect_order(operator, "已回访", steps, ["办理记录", "认定不合理诉求", "办结"])
+    callback = last_entry(operator)
+    for shown in ("是否解决", "是", "满意度", "满意", "修得很及时", "已答复待回访 → 已回访"):
+        expect(callback).to_contain_text(shown)
+    act(operator, "办结", **{"说明(可选)": "群众满意,办结。"})
+    steps.append("办结")
+    expect_order(operator, "已办结", steps, ["认定不合理诉求"])
+    expect(last_entry(operator)).to_contain_text("已回访 → 已办结")
+    facts = operator.locator("dl.facts")
+    expect(facts.locator("dt", has_text="是否解决")).to_be_visible()
+    expect(facts).to_contain_text("满意")
+    screenshot(operator, "operator-detail-closed")
+
+    # 5. Everyone sees the closed order; nobody has anything left to do but the operator's review.
+    resident.reload()
+    expect_order(resident, "已办结", steps, [])
+    expect(resident.locator("dl.facts")).to_contain_text("满意")
+    screenshot(resident, "resident-detail-closed")
+    handler.reload()
+    expect_order(handler, "已办结", steps, [])
+    resident.get_by_role("link", name="工单列表", exact=True).first.click()
+    row = resident.locator("table.orders tbody tr", has=resident.get_by_role("link", name=number, exact=True))
+    expect(row.locator("td[data-label=状态]")).to_have_text("已办结")
+    screenshot(resident, "resident-order-list")
+
+
+def test_return_dispute_and_arbitration(login_as, screenshot):
+    # The operator takes a call on the hotline form and dispatches it to ST1.
+    operator = login_as("operator")
+    fill_new_order(
+        operator,
+        channel="12345热线",
+        description="天通苑北一区3号楼前绿地被私自圈占改成停车位。",
+        address="天通苑北一区3号楼",
+        name="王建国",
+        phone="13698765432",
+    )
+    expect(operator.get_by_label("紧急程度", exact=True)).to_be_visible()  # only the operator sets it
+    operator.get_by_role("button", name="提交").click()
+    expect(operator.get_by_role("heading", level=1)).to_have_text(
+        "天通苑北一区3号楼前绿地被私自圈占改成停车位。"
+    )
+    number = number_of(operator)
+    expect(operator.locator("dl.facts")).to_contain_text("12345热线")
+    act(operator, "派单", 单位="一街道办事处(ST1)")
+
+    # handler1 returns it once: back to the operator, waiting for dispatch.
+    handler = login_as("handler1")
+    open_from_list(handler, number, "北一区3号楼", "待签收")
+    act(handler, "退单", 退单原因="绿地圈占属城管执法职责,不属于街道。")
+    steps = ["受理登记", "派单", "退单"]
+    expect_order(handler, "待派单", steps, [])
+    expect(last_entry(handler)).to_contain_text("绿地圈占属城管执法职责,不属于街道。")
+    operator.reload()
+    expect_order(operator, "待派单", steps, ["派单", "办理记录", "合并工单", "认定不合理诉求", "办结"])
+
+    # Re-dispatched to the same unit, returned a second time: a dispatch dispute.
+    act(operator, "派单", 单位="一街道办事处(ST1)")
+    handler.reload()
+    steps.append("派单")
+    expect_order(handler, "待签收", steps, ["签收", "退单", "办理记录"])
+    act(handler, "退单", 退单原因="再次退回:此事应由区城管委处理。")
+    steps += ["退单", "转为派单争议"]
+    expect_order(handler, "派单争议", steps, [])
+    screenshot(handler, "handler-detail-disputed")
+    operator.reload()
+    expect_order(operator, "派单争议", steps, ["争议裁定", "办理记录", "认定不合理诉求"])
+    returned = operator.locator("table.assignments tbody tr", has_text="已退单")
+    expect(returned).to_have_count(2)
+    expect(returned.last).to_contain_text("再次退回:此事应由区城管委处理。")
+
+    # The street supervisor finds the dispute in the list and arbitrates it to ST2.
+    supervisor = login_as("super1")
+    screenshot(supervisor, "supervisor-order-list")
+    open_from_list(supervisor, number, "北一区3号楼", "派单争议")
+    expect_order(supervisor, "派单争议", steps, ["争议裁定", "办理记录"])
+    expect(supervisor.locator("dl.facts .phone")).to_have_text("136****5432")  # masked for the street
+    screenshot(supervisor, "supervisor-detail-disputed")
+    act(supervisor, "争议裁定", 单位="二街道办事处(ST2)", **{"裁定说明(可选)": "经核实,该地块属二街道管辖。"})
+    steps.append("争议裁定")
+    expect_order(supervisor, "待签收", steps, ["吹哨报到(增加协办单位)", "办理记录"])
+    ruling = last_entry(supervisor)
+    for shown in (
+        "派单争议 → 待签收",
+        "super1(街道/专班督办)",
+        "二街道办事处",
+        "经核实,该地块属二街道管辖。",
+    ):
+        expect(ruling).to_contain_text(shown)
+    new_lead = supervisor.locator("table.assignments tbody tr", has_text="二街道办事处")
+    expect(new_lead).to_contain_text("主办")
+    expect(new_lead).to_contain_text("待签收")
+    screenshot(supervisor, "supervisor-detail-arbitrated")
+
+    # ST2's handler now has it to accept; ST1's handler has nothing more to do.
+    handler2 = login_as("handler2")
+    open_from_list(handler2, number, "北一区3号楼", "待签收")
+    expect_order(handler2, "待签收", steps, ["签收", "退单", "办理记录"])
+    screenshot(handler2, "handler2-detail-arbitrated")
+    handler.reload()
+    expect_order(handler, "待签收", steps, [])
