@@ -68,6 +68,13 @@ def open_from_list(page: Page, number: str, keyword: str, status: str) -> None:
     expect(page).to_have_url(re.compile(f"/orders/{re.escape(number)}$"))
 
 
+def fact(page: Page, name: str) -> Locator:
+    """The value shown beside `name` in the order's 基本信息."""
+    return page.locator("dl.facts dt", has_text=re.compile(f"^{name}$")).locator(
+        "xpath=following-sibling::dd[1]"
+    )
+
+
 def last_entry(page: Page) -> Locator:
     return timeline(page).last
 
@@ -112,10 +119,11 @@ def test_the_whole_loop_across_roles(login_as, screenshot):
     expect(resident.get_by_role("heading", level=1)).to_have_text("龙泽苑东门路灯不亮")
     number = number_of(resident)
     expect_order(resident, "待派单", ["受理登记"], [])
-    facts = resident.locator("dl.facts")
-    expect(facts).to_contain_text("网上")
-    expect(facts).to_contain_text("一社区第1网格")  # the point was placed in its grid
-    expect(facts).to_contain_text("回龙观龙泽苑小区东门")
+    expect(fact(resident, "渠道")).to_have_text("网上平台")
+    expect(fact(resident, "区域")).to_have_text(
+        "测试区 / 一街道 / 一社区 / 一社区第1网格"
+    )  # placed in its grid
+    expect(fact(resident, "地址")).to_have_text("回龙观龙泽苑小区东门")
     expect(last_entry(resident)).to_contain_text("resident1(居民)")
     expect(last_entry(resident)).to_contain_text("— → 待派单")
     screenshot(resident, "resident-detail-filed")
@@ -124,8 +132,8 @@ def test_the_whole_loop_across_roles(login_as, screenshot):
     operator = login_as("operator")
     screenshot(operator, "operator-order-list")
     open_from_list(operator, number, "龙泽苑东门", "待派单")
-    expect(operator.locator("dl.facts .citizen")).to_have_text("李秀英")  # the operator sees the caller
-    expect(operator.locator("dl.facts .phone")).to_have_text("13912345678")
+    expect(fact(operator, "诉求人")).to_have_text("李秀英")  # the operator sees the caller
+    expect(fact(operator, "联系电话")).to_have_text("13912345678")
     expect_order(operator, "待派单", ["受理登记"], ["派单", "办理记录", "合并工单", "认定不合理诉求", "办结"])
     expect(operator.locator("table.assignments")).to_have_count(0)
     expect(operator.get_by_text("尚未派单。")).to_be_visible()
@@ -139,7 +147,7 @@ def test_the_whole_loop_across_roles(login_as, screenshot):
     )
     expect(last_entry(operator)).to_contain_text("待派单 → 待签收")
     expect(last_entry(operator)).to_contain_text("一街道办事处")
-    expect(operator.locator("dl.facts")).to_contain_text("城乡建设 / 市政设施 / 路灯不亮")
+    expect(fact(operator, "分类")).to_have_text("城乡建设 / 市政设施 / 路灯不亮 010101")
     lead_row = operator.locator("table.assignments tbody tr", has_text="一街道办事处")
     expect(lead_row).to_contain_text("主办")
     expect(lead_row).to_contain_text("待签收")
@@ -184,15 +192,15 @@ def test_the_whole_loop_across_roles(login_as, screenshot):
     steps.append("办结")
     expect_order(operator, "已办结", steps, ["认定不合理诉求"])
     expect(last_entry(operator)).to_contain_text("已回访 → 已办结")
-    facts = operator.locator("dl.facts")
-    expect(facts.locator("dt", has_text="是否解决")).to_be_visible()
-    expect(facts).to_contain_text("满意")
+    expect(fact(operator, "办结结果")).to_have_text("已解决")
+    expect(fact(operator, "是否解决")).to_have_text("是")
+    expect(fact(operator, "满意度")).to_have_text("满意")
     screenshot(operator, "operator-detail-closed")
 
     # 5. Everyone sees the closed order; nobody has anything left to do but the operator's review.
     resident.reload()
     expect_order(resident, "已办结", steps, [])
-    expect(resident.locator("dl.facts")).to_contain_text("满意")
+    expect(fact(resident, "满意度")).to_have_text("满意")
     screenshot(resident, "resident-detail-closed")
     handler.reload()
     expect_order(handler, "已办结", steps, [])
@@ -219,7 +227,7 @@ def test_return_dispute_and_arbitration(login_as, screenshot):
         "天通苑北一区3号楼前绿地被私自圈占改成停车位。"
     )
     number = number_of(operator)
-    expect(operator.locator("dl.facts")).to_contain_text("12345热线")
+    expect(fact(operator, "渠道")).to_have_text("12345热线电话")
     act(operator, "派单", 单位="一街道办事处(ST1)")
 
     # handler1 returns it once: back to the operator, waiting for dispatch.
@@ -252,7 +260,7 @@ def test_return_dispute_and_arbitration(login_as, screenshot):
     screenshot(supervisor, "supervisor-order-list")
     open_from_list(supervisor, number, "北一区3号楼", "派单争议")
     expect_order(supervisor, "派单争议", steps, ["争议裁定", "办理记录"])
-    expect(supervisor.locator("dl.facts .phone")).to_have_text("136****5432")  # masked for the street
+    expect(fact(supervisor, "联系电话")).to_have_text("136****5432")  # masked for the street
     screenshot(supervisor, "supervisor-detail-disputed")
     act(supervisor, "争议裁定", 单位="二街道办事处(ST2)", **{"裁定说明(可选)": "经核实,该地块属二街道管辖。"})
     steps.append("争议裁定")
