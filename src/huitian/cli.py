@@ -17,9 +17,11 @@ app = typer.Typer(help="回天 Huitian: 接诉即办 work orders for mega-commun
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 users_app = typer.Typer(help="Users.", no_args_is_help=True)
 apikeys_app = typer.Typer(help="API keys for machine clients.", no_args_is_help=True)
+audit_app = typer.Typer(help="Tamper evidence of the order histories.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(apikeys_app, name="apikeys")
+app.add_typer(audit_app, name="audit")
 
 console = Console(stderr=True)
 
@@ -120,6 +122,25 @@ def apikeys_create(
     finally:
         database.dispose()
     typer.echo(key)
+
+
+@audit_app.command("verify")
+def audit_verify(db: DbOption = None) -> None:
+    """Check every order's event hash chain; print one JSON line; exit 1 when there is a problem."""
+    import json
+
+    from huitian.db import Database
+    from huitian.orders import service as orders_service
+
+    database = Database(_url(db))
+    try:
+        with database.read() as session:
+            report = orders_service.verify_histories(session)
+    finally:
+        database.dispose()
+    typer.echo(json.dumps(report, ensure_ascii=False))
+    if report["problems"]:
+        raise typer.Exit(code=1)
 
 
 def _serve(url: str, host: str, port: int, workers: int) -> None:

@@ -45,6 +45,7 @@ from huitian.demo.mixes import (
     TYPE_WEIGHTS,
 )
 from huitian.demo.textgen import TextGen
+from huitian.lib import chain
 from huitian.orders.enums import (
     Channel,
     OrderStatus,
@@ -261,6 +262,11 @@ def build_demo(
         }
         for i, e in enumerate(events, start=1)
     ]
+    heads: dict[int, str] = {}  # each order's event chain (huitian.lib.chain), in id order
+    for row in event_rows:
+        row["hash"] = heads[row["order_id"]] = chain.event_hash(heads.get(row["order_id"]), row)
+    for row in order_rows:
+        row["history_hash"] = heads.get(row["id"])
     assignment_rows = []
     for sim in sims:
         for a in sim.assign:

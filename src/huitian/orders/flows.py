@@ -554,11 +554,12 @@ def sweep_overdue(session: Session, *, now: datetime | None = None, batch: int =
                     column < now,
                     Order.escalated.op("&")(deadline.bit) == 0,
                 )
-                .values(escalated=Order.escalated.op("|")(deadline.bit), version=Order.version + 1)
+                .values(escalated=Order.escalated.op("|")(deadline.bit))
                 .execution_options(synchronize_session=False)
             ).rowcount
             if claimed != 1:
                 continue
+            # The event moves the order's history head, so the ORM update below also moves its version.
             order = session.get(Order, order_id, populate_existing=True)
             orders_service.add_event(
                 session,

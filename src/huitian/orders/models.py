@@ -62,6 +62,8 @@ class Order(Base):
     unreasonable: Mapped[bool] = mapped_column(Boolean, default=False)  # excluded from assessment
     unreasonable_reason: Mapped[str | None] = mapped_column(Text)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
+    # Hash of the newest event: the head of the order's event chain (tamper evidence, `huitian audit`).
+    history_hash: Mapped[str | None] = mapped_column(String(64))
 
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -128,6 +130,8 @@ class OrderEvent(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    # sha256 over the previous event's hash and this event's fields (huitian.lib.chain).
+    hash: Mapped[str] = mapped_column(String(64))
 
     __table_args__ = (
         # An order's timeline in order.

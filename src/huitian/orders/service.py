@@ -16,6 +16,7 @@ from huitian.categories import service as categories_service
 from huitian.categories.models import Category
 from huitian.db import utcnow
 from huitian.errors import DomainError, NotFound, Unprocessable
+from huitian.lib import chain
 from huitian.lib.geo import to_wgs84
 from huitian.lib.privacy import mask_name, mask_phone
 from huitian.orders.enums import (
@@ -125,14 +126,10 @@ def create_orders(
             results.append(exc)
     if not rows:
         return results  # type: ignore[return-value]
-    order_table, event_table = Order.__table__, OrderEvent.__table__
-    ids = session.scalars(
-        insert(order_table).returning(order_table.c.id, sort_by_parameter_order=True), rows
-    ).all()
     accepted = [(data, principal) for (data, principal), r in zip(items, results, strict=True) if r is None]
     events = [
         _event_values(
-            order_id=order_id,
+            order_id=None,
             kind=EventKind.CREATED,
             principal=principal,
             from_status=None,
@@ -140,9 +137,18 @@ def create_orders(
             unit_id=None,
             now=now,
             payload={"channel": data.channel.value, "type": data.type.value},
+            prev_hash=None,
         )
-        for order_id, (data, principal) in zip(ids, accepted, strict=True)
+        for data, principal in accepted
     ]
+    for row, event in zip(rows, events, strict=True):
+        row["history_hash"] = event["hash"]
+    order_table, event_table = Order.__table__, OrderEvent.__table__
+    ids = session.scalars(
+        insert(order_table).returning(order_table.c.id, sort_by_parameter_order=True), rows
+    ).all()
+    for order_id, event in zip(ids, events, strict=True):
+        event["order_id"] = order_id
     event_ids = session.scalars(
         insert(event_table).returning(event_table.c.id, sort_by_parameter_order=True), events
     ).all()
@@ -206,6 +212,7 @@ def _order_values(session: Session, *, data: OrderCreate, principal: Principal, 
         unreasonable=False,
         unreasonable_reason=None,
         merged_into_id=None,
+        history_hash=None,
         version=1,
         updated_at=now,
     )
@@ -248,7 +255,7 @@ def time_limit_class(category: Category | None, priority: Priority | str) -> Tim
 
 def _event_values(
     *,
-    order_id: int,
+    order_id: int | None,
     kind: EventKind,
     principal: Principal,
     from_status: OrderStatus | str | None,
@@ -256,8 +263,9 @@ def _event_values(
     unit_id: int | None,
     payload: dict | None,
     now: datetime | None,
+    prev_hash: str | None,
 ) -> dict:
-    return dict(
+    values = dict(
         order_id=order_id,
         kind=kind.value,
         from_status=str(from_status) if from_status else None,
@@ -269,6 +277,8 @@ def _event_values(
         created_at=now or utcnow(),
         payload=payload or {},
     )
+    values["hash"] = chain.event_hash(prev_hash, values)
+    return values
 
 
 def add_event(
@@ -294,8 +304,10 @@ def add_event(
             unit_id=unit_id,
             payload=payload,
             now=now,
+            prev_hash=order.history_hash,
         )
     )
+    order.history_hash = event.hash
     session.add(event)
     return event
 
@@ -552,3 +564,38 @@ def read_order(
         ],
         allowed_actions=allowed_actions,
     )
+
+
+# --- tamper evidence --------------------------------------------------------------------------------
+
+
+def verify_histories(session: Session, *, batch: int = 2000) -> dict:
+    """Recompute every order's event chain (huitian.lib.chain) and compare it with the stored hashes
+    and the order's head hash. Returns counts and one entry per problem found."""
+    problems: list[dict] = []
+    orders_checked = events_checked = 0
+    last_id = 0
+    while True:
+        orders = session.execute(
+            select(Order.id, Order.created_at, Order.history_hash)
+            .where(Order.id > last_id)
+            .order_by(Order.id)
+            .limit(batch)
+        ).all()
+        if not orders:
+            break
+        ids = [o.id for o in orders]
+        by_order: dict[int, list[dict]] = {i: [] for i in ids}
+        rows = session.execute(
+            select(OrderEvent.__table__).where(OrderEvent.order_id.in_(ids)).order_by(OrderEvent.id)
+        ).mappings()
+        for row in rows:
+            by_order[row["order_id"]].append(row)
+        for o in orders:
+            for problem in chain.verify(o.history_hash, by_order[o.id]):
+                number = public_number(Order(id=o.id, created_at=o.created_at))
+                problems.append({"order": number, "problem": problem})
+            events_checked += len(by_order[o.id])
+        orders_checked += len(orders)
+        last_id = ids[-1]
+    return {"orders_checked": orders_checked, "events_checked": events_checked, "problems": problems}
