@@ -29,9 +29,11 @@ fi
 VENDOR=src/huitian/web/static/vendor
 if command -v npm >/dev/null 2>&1; then
   if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    npm ci --no-audit --no-fund --loglevel=error
+    npm ci --no-audit --no-fund --loglevel=error ||
+      echo "WARNING: npm ci failed; pages are served without htmx, ECharts and Leaflet" >&2
   fi
-  if [ ! -f "$VENDOR/.stamp" ] || ! cmp -s package-lock.json "$VENDOR/.stamp"; then
+  if [ -f node_modules/.package-lock.json ] &&
+    { [ ! -f "$VENDOR/.stamp" ] || ! cmp -s package-lock.json "$VENDOR/.stamp"; }; then
     tmp=$(mktemp -d "${VENDOR%/vendor}/.vendor.XXXXXX")
     mkdir -p "$tmp/htmx" "$tmp/echarts" "$tmp/leaflet"
     cp node_modules/htmx.org/dist/htmx.min.js "$tmp/htmx/"
