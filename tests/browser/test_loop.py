@@ -248,6 +248,12 @@ def test_return_dispute_and_arbitration(login_as, screenshot):
     act(handler, "退单", 退单原因="再次退回:此事应由区城管委处理。")
     steps += ["退单", "转为派单争议"]
     expect_order(handler, "派单争议", steps, [])
+    second_return, dispute = timeline(handler).nth(-2), timeline(handler).last
+    expect(second_return).to_contain_text("待签收 → 派单争议")
+    expect(
+        second_return.locator("dt", has_text="该单位退单次数").locator("xpath=following-sibling::dd[1]")
+    ).to_have_text("2")
+    expect(dispute).to_contain_text("系统自动")  # the dispute is the system's, not a person's
     screenshot(handler, "handler-detail-disputed")
     operator.reload()
     expect_order(operator, "派单争议", steps, ["争议裁定", "办理记录", "认定不合理诉求"])
