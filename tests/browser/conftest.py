@@ -36,7 +36,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+SCREENSHOTS = Path(os.environ.get("HUITIAN_SCREENSHOTS") or ROOT / "artifacts" / "screenshots")
 HTMX = ROOT / "src" / "huitian" / "web" / "static" / "vendor" / "htmx" / "htmx.min.js"
 TIMEOUT_MS = 10_000
 
