@@ -27,9 +27,15 @@ class Settings(BaseSettings):
     timezone: str = Field(default="Asia/Shanghai", description="Local time zone for deadlines and display.")
     token_ttl_hours: int = Field(default=12, ge=1, description="Lifetime of bearer tokens, in hours.")
     sweep_interval_s: int = Field(default=60, ge=1, description="Seconds between two SLA sweeps.")
+    kpi_refresh_interval_s: int = Field(
+        default=300, ge=10, description="Seconds between two refreshes of the assessment rollups."
+    )
     embedded_worker: bool = Field(
         default=True,
-        description="Run the SLA sweep inside `huitian serve` (for the embedded SQLite default).",
+        description="Run the background jobs inside `huitian serve` (for the embedded SQLite default).",
+    )
+    open311_jurisdiction: str | None = Field(
+        default=None, description="If set, Open311 requests naming another jurisdiction_id get 404."
     )
     satisfaction_weight_basic: float = Field(
         default=0.8, ge=0, le=1, description="Weight of 基本满意 in 满意率."

@@ -39,7 +39,7 @@ def _answer(request: Request, fmt: str, work: Callable[[], Response]) -> Respons
 
 
 def _check_jurisdiction(request: Request, given: str | None = None) -> None:
-    configured = getattr(request.app.state.settings, "open311_jurisdiction", None)
+    configured = request.app.state.settings.open311_jurisdiction
     given = given if given is not None else request.query_params.get("jurisdiction_id")
     if configured and given and given.strip() != configured:
         raise NotFound(f"jurisdiction_id {given!r} not found", field="jurisdiction_id")

@@ -3,27 +3,26 @@ month is refreshed under a lock on its kpi_rollup_months row; see kpi.service.re
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
+from huitian.config import get_settings
 from huitian.db import Database
 from huitian.kpi import service as kpi_service
+from huitian.scheduler import Job
 
 log = logging.getLogger("huitian.kpi")
 
 
-def refresh_once(db: Database) -> dict[str, int]:
+def refresh_once(db: Database) -> int:
+    """Refresh the months that changed; the number of rollup cells written."""
     with db.write() as session:
         out = kpi_service.refresh(session)
         session.commit()
-    log.info("kpi rollups refreshed: %s", ", ".join(f"{m} ({n} cells)" for m, n in out.items()))
-    return out
+    if out:
+        log.info("kpi rollups refreshed: %s", ", ".join(f"{m} ({n} cells)" for m, n in out.items()))
+    return sum(out.values())
 
 
-async def run_forever(db: Database, interval_s: float) -> None:
-    while True:
-        try:
-            await asyncio.to_thread(refresh_once, db)
-        except Exception:  # keep the loop alive; the next round retries
-            log.exception("kpi rollup refresh failed")
-        await asyncio.sleep(interval_s)
+JOBS = [
+    Job(name="kpi.rollups", run=refresh_once, interval_s=lambda: float(get_settings().kpi_refresh_interval_s))
+]

@@ -78,6 +78,9 @@ class Order(Base):
         Index("ix_orders_area_path", "area_path"),
         # Period reports and the created range filter.
         Index("ix_orders_created_at", "created_at"),
+        # Assessment by month: 响应率 counts orders by dispatch, 解决率/满意率 by callback (kpi).
+        Index("ix_orders_dispatched_at", "dispatched_at"),
+        Index("ix_orders_called_back_at", "called_back_at"),
         # Category filter and category statistics.
         Index("ix_orders_category", "category_id"),
         # The SLA sweep: open orders by reply deadline.
