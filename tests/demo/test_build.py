@@ -218,3 +218,12 @@ def test_a_new_order_after_the_build_gets_the_next_id_and_a_demo_grid(demo_clien
     assert order["id"] == ORDERS + 1
     detail = demo_client.get(f"/api/v1/orders/{order['id']}", headers=operator).json()
     assert detail["events"][0]["id"] > ORDERS
+
+
+def test_it_carries_the_two_seed_plans_with_their_tasks(demo_build: DemoBuild, demo_db):
+    from huitian.plans.models import Plan, PlanTask
+
+    assert demo_build.stats["plans"] == 2
+    with demo_db.read() as s:
+        assert s.scalar(select(func.count()).select_from(Plan)) == 2
+        assert s.scalar(select(func.count()).select_from(PlanTask)) == 46

@@ -54,6 +54,7 @@ from huitian.orders.enums import (
     Satisfaction,
 )
 from huitian.orders.models import Assignment, Order, OrderEvent
+from huitian.plans import service as plans_service
 from huitian.sla import service as sla_service
 from huitian.units.models import Unit, UnitArea
 
@@ -285,6 +286,9 @@ def build_demo(
                         f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
                     )
                 )
+    with Session(engine) as session:  # the seed plans (2021–2025, 2022), linked to the demo's units
+        plans = plans_service.load_seed_plans(session)
+        session.commit()
     report("done", 1.0)
     stats = summarise(order_rows, event_rows, assignment_rows)
     stats |= {
@@ -292,6 +296,7 @@ def build_demo(
         "units": len(units),
         "categories": len(categories),
         "users": len(users),
+        "plans": len(plans),
         "seconds": round(time.perf_counter() - started, 1),
     }
     return stats
