@@ -34,6 +34,7 @@ class Settings(BaseSettings):
         default=True,
         description="Run the background jobs inside `huitian serve` (for the embedded SQLite default).",
     )
+    model_dir: str = Field(default="./models", description="Folder where trained classifier models are kept.")
     open311_jurisdiction: str | None = Field(
         default=None, description="If set, Open311 requests naming another jurisdiction_id get 404."
     )

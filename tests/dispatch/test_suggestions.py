@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import update
 
+from huitian.config import get_settings
 from huitian.intelligence import service as intelligence_service
 from huitian.orders.models import Order
 from tests.helpers import create_at, new_order
@@ -25,6 +26,9 @@ MODELS = "/api/v1/intelligence/models"
 @pytest.fixture(autouse=True)
 def model_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("HUITIAN_MODEL_DIR", str(tmp_path / "models"))
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ Settings: HUITIAN_MODEL_DIR (default ./models) is where model files are written.
 
 from __future__ import annotations
 
-import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from huitian.auth.service import Principal
 from huitian.categories import service as categories_service
+from huitian.config import get_settings
 from huitian.db import utcnow
 from huitian.dispatch import service as dispatch_service
 from huitian.errors import NotFound, Unprocessable
@@ -38,8 +38,8 @@ MIN_TEST_SHARE = 0.2
 
 
 def model_dir() -> Path:
-    """Where trained models are written (env HUITIAN_MODEL_DIR, default ./models)."""
-    return Path(os.environ.get("HUITIAN_MODEL_DIR", "./models")).expanduser()
+    """Where trained models are written (HUITIAN_MODEL_DIR, default ./models)."""
+    return Path(get_settings().model_dir).expanduser()
 
 
 # --- training data --------------------------------------------------------------------------------------
