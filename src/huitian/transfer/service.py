@@ -1,0 +1,348 @@
+"""Import of historical orders from CSV/Excel files, and export of order lists as Excel (台账).
+
+Import, decided: the `status` of the old system is NOT imported. Each valid row becomes a new order
+through `orders.service.create_orders` (channel `import`), in state `received`, in the hotline centre's
+queue, with its `created` event and hash chain like any other order. When a `created_at` column is
+mapped, the row's time is the order's receipt time (and its reply deadline runs from it); otherwise the
+import's time is. Closing history on import is not done: the state machine has no path that closes an
+order without the steps it records, and inventing them would falsify the history.
+
+All-or-nothing by default: every row is validated first; if any row is bad nothing is written and the
+report lists every bad row with its line number and reason. With `partial`, the good rows are written.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from huitian.auth.enums import Role
+from huitian.auth.service import Principal
+from huitian.categories import service as categories_service
+from huitian.errors import BadRequest, DomainError
+from huitian.orders import service as orders_service
+from huitian.orders.enums import Channel, OrderType, Priority
+from huitian.orders.schemas import OrderCreate
+from huitian.sla import service as sla_service
+
+# Our fields that a file may carry, with their usual Chinese column names (the default mapping).
+FIELDS: dict[str, str] = {
+    "type": "类型",
+    "description": "诉求内容",
+    "title": "标题",
+    "address": "地址",
+    "category_code": "分类代码",
+    "citizen_name": "诉求人姓名",
+    "citizen_phone": "联系电话",
+    "lat": "纬度",
+    "lon": "经度",
+    "priority": "紧急程度",
+    "created_at": "受理时间",
+}
+REQUIRED = ("type", "description")
+IMPORTER = Principal(role=Role.OPERATOR, name="批量导入")
+_TYPE_WORDS = {t.label: t.value for t in OrderType} | {t.value: t.value for t in OrderType}
+_PRIORITY_WORDS = {p.label: p.value for p in Priority} | {p.value: p.value for p in Priority}
+
+
+@dataclass
+class RowError:
+    line: int
+    field: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        return f"第 {self.line} 行" + (f" [{self.field}]" if self.field else "") + f": {self.reason}"
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    written: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def to_dict(self) -> dict:
+        return {
+            "rows": self.rows,
+            "written": self.written,
+            "bad": len(self.errors),
+            "errors": [{"line": e.line, "field": e.field, "reason": e.reason} for e in self.errors],
+        }
+
+
+# --- mapping -----------------------------------------------------------------------------------------
+
+
+def load_mapping(source: str | Path | dict | None) -> dict[str, str]:
+    """Our field → their column name. A dict, a JSON file, or None for the default Chinese names.
+    Fields not named keep their default column name."""
+    if source is None:
+        given: dict = {}
+    elif isinstance(source, dict):
+        given = source
+    else:
+        try:
+            given = json.loads(Path(source).read_text(encoding="utf-8-sig"))
+        except (OSError, ValueError) as exc:
+            raise BadRequest(f"cannot read the mapping file: {exc}", field="mapping") from exc
+    if not isinstance(given, dict) or not all(isinstance(v, str) for v in given.values()):
+        raise BadRequest("the mapping must be a JSON object {our_field: column_name}", field="mapping")
+    unknown = sorted(set(given) - set(FIELDS))
+    if unknown:
+        raise BadRequest(
+            f"unknown fields in the mapping: {', '.join(unknown)}; known: {', '.join(FIELDS)}",
+            field="mapping",
+        )
+    return FIELDS | given
+
+
+def parse_mapping_options(pairs: Iterable[str]) -> dict[str, str]:
+    """CLI options `field=列名` into a mapping dict."""
+    out: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, column = pair.partition("=")
+        if not sep or not name.strip() or not column.strip():
+            raise BadRequest(f"a column option must be field=column, got {pair!r}", field="column")
+        out[name.strip()] = column.strip()
+    return out
+
+
+# --- reading -----------------------------------------------------------------------------------------
+
+
+def read_table(path: str | Path) -> tuple[list[str], Iterator[tuple[int, list]]]:
+    """The header and an iterator of (line number, cells) of a .csv (UTF-8, BOM or not) or .xlsx file.
+    Line numbers are those a person sees in the file (the header is line 1)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        handle = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed when exhausted
+        reader = csv.reader(handle)
+        header = next(reader, None)
+        if header is None:
+            handle.close()
+            raise BadRequest("the file is empty", field="file")
+
+        def rows() -> Iterator[tuple[int, list]]:
+            with handle:
+                for cells in reader:
+                    if any(c.strip() for c in cells):
+                        yield reader.line_num, cells
+
+        return [h.strip() for h in header], rows()
+    if suffix in (".xlsx", ".xlsm"):
+        from openpyxl import load_workbook
+
+        book = load_workbook(path, read_only=True, data_only=True)
+        sheet_rows = book.active.iter_rows(values_only=True)
+        header_cells = next(sheet_rows, None)
+        if header_cells is None:
+            book.close()
+            raise BadRequest("the workbook is empty", field="file")
+
+        def xrows() -> Iterator[tuple[int, list]]:
+            try:
+                for n, cells in enumerate(sheet_rows, start=2):
+                    if any(c is not None and str(c).strip() for c in cells):
+                        yield n, list(cells)
+            finally:
+                book.close()
+
+        return [str(h).strip() if h is not None else "" for h in header_cells], xrows()
+    raise BadRequest(f"unsupported file type {suffix!r}: use .csv or .xlsx", field="file")
+
+
+# --- validation --------------------------------------------------------------------------------------
+
+
+def _text(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    return text or None
+
+
+def _when(value, field_name: str) -> datetime:
+    if isinstance(value, datetime):
+        dt = value
+    else:
+        text = str(value).strip().replace("/", "-")
+        try:
+            dt = datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"{field_name}: not a date and time (YYYY-MM-DD HH:MM[:SS]): {text!r}") from None
+    return dt if dt.tzinfo else dt.replace(tzinfo=sla_service.local_tz())
+
+
+def validate_row(
+    cells: list, columns: dict[str, int], categories: set[str]
+) -> tuple[OrderCreate, datetime | None]:
+    """One row into an OrderCreate (+ its receipt time), or ValueError/ValidationError saying why."""
+    values = {name: _text(cells[i]) if i < len(cells) else None for name, i in columns.items()}
+    created_raw = (
+        cells[columns["created_at"]]
+        if "created_at" in columns and columns["created_at"] < len(cells)
+        else None
+    )
+    values.pop("created_at", None)
+    body = {k: v for k, v in values.items() if v is not None}
+    if "type" in body:
+        body["type"] = _TYPE_WORDS.get(body["type"], body["type"])
+    if "priority" in body:
+        body["priority"] = _PRIORITY_WORDS.get(body["priority"], body["priority"])
+    code = body.get("category_code")
+    if code is not None and code not in categories:
+        raise ValueError(f"category_code: unknown category {code!r}")
+    data = OrderCreate.model_validate({**body, "channel": Channel.IMPORT.value})
+    created = _when(created_raw, "created_at") if _text(created_raw) is not None else None
+    return data, created
+
+
+def _reason(exc: Exception) -> tuple[str | None, str]:
+    if isinstance(exc, ValidationError):
+        err = exc.errors()[0]
+        loc = ".".join(str(x) for x in err.get("loc", ()))
+        more = f" (+{len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
+        return (loc or None), f"{loc + ': ' if loc else ''}{err.get('msg', '')}{more}"
+    if isinstance(exc, DomainError):
+        return exc.field, exc.message
+    text = str(exc)
+    name = text.split(":", 1)[0] if ":" in text else None
+    return (name if name in FIELDS else None), text
+
+
+def resolve_columns(header: list[str], mapping: dict[str, str]) -> dict[str, int]:
+    """Our field → column index, for the mapped columns present in the header; required ones must be."""
+    index = {name: i for i, name in enumerate(header) if name}
+    missing = [f"{f} ← {mapping[f]!r}" for f in REQUIRED if mapping[f] not in index]
+    if missing:
+        raise BadRequest(f"required columns are missing from the file: {'; '.join(missing)}", field="mapping")
+    return {f: index[col] for f, col in mapping.items() if col in index}
+
+
+# --- import ------------------------------------------------------------------------------------------
+
+
+def import_orders(
+    session: Session,
+    *,
+    path: str | Path,
+    mapping: dict[str, str] | None = None,
+    partial: bool = False,
+    principal: Principal = IMPORTER,
+    chunk: int = 5000,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportReport:
+    """Validate every row of the file, then (all good, or `partial`) write the good ones in chunks through
+    orders.service.create_orders. Flushes, never commits: the caller commits or rolls back on the report."""
+    mapping = load_mapping(mapping)
+    header, rows = read_table(path)
+    columns = resolve_columns(header, mapping)
+    categories = {c.code for c in categories_service.list_categories(session) if c.active}
+    report = ImportReport()
+    good: list[tuple[int, OrderCreate, datetime | None]] = []
+    for line, cells in rows:
+        report.rows += 1
+        try:
+            data, created = validate_row(cells, columns, categories)
+            good.append((line, data, created))
+        except (ValueError, ValidationError) as exc:
+            report.errors.append(RowError(line, *_reason(exc)))
+        if progress and report.rows % 10_000 == 0:
+            progress(report.rows, 0)
+    if report.errors and not partial:
+        return report
+    done = 0
+    for start in range(0, len(good), chunk):
+        part = good[start : start + chunk]
+        by_time: dict[datetime | None, list[tuple[int, OrderCreate]]] = {}
+        for line, data, created in part:
+            by_time.setdefault(created, []).append((line, data))
+        for created, items in by_time.items():
+            results = orders_service.create_orders(
+                session, items=[(data, principal) for _, data in items], now=created
+            )
+            for (line, _), result in zip(items, results, strict=True):
+                if isinstance(result, DomainError):
+                    report.errors.append(RowError(line, result.field, result.message))
+                else:
+                    report.written += 1
+        session.expunge_all()  # the created orders are not needed again: keep memory flat
+        done += len(part)
+        if progress:
+            progress(report.rows, done)
+    report.errors.sort(key=lambda e: e.line)
+    return report
+
+
+# --- export ------------------------------------------------------------------------------------------
+
+EXPORT_COLUMNS = (
+    ("number", "工单编号"),
+    ("created_at", "受理时间"),
+    ("channel", "渠道"),
+    ("type", "类型"),
+    ("status", "状态"),
+    ("priority", "紧急程度"),
+    ("title", "标题"),
+    ("description", "诉求内容"),
+    ("category_code", "分类代码"),
+    ("lead_unit", "主办单位"),
+    ("area_path", "区域"),
+    ("address", "地址"),
+    ("citizen_name", "诉求人"),
+    ("citizen_phone", "联系电话"),
+    ("reply_due", "答复期限"),
+    ("overdue", "是否超时"),
+)
+EXPORT_LIMIT = 100_000
+
+
+def export_xlsx(
+    session: Session, *, principal: Principal, flt: orders_service.OrderFilter, page: int = 1000
+) -> bytes:
+    """Every order of the filtered list the principal may see (scope and masking as the list's), as an
+    Excel workbook with Chinese headers. At most EXPORT_LIMIT rows (else 400: narrow the filter)."""
+    from openpyxl import Workbook
+
+    flt.limit, flt.offset = 1, 0
+    _, total = orders_service.list_orders(session, principal=principal, flt=flt)
+    if total > EXPORT_LIMIT:
+        raise BadRequest(f"{total} orders match; narrow the filter to at most {EXPORT_LIMIT}", field="limit")
+    tz = sla_service.local_tz()
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("工单台账")
+    sheet.append([label for _, label in EXPORT_COLUMNS])
+    flt.limit = page
+    for offset in range(0, total, page):
+        flt.offset = offset
+        orders, _ = orders_service.list_orders(session, principal=principal, flt=flt)
+        summaries = orders_service.summaries(session, orders=orders, principal=principal)
+        for order, s in zip(orders, summaries, strict=True):
+            row = s.model_dump() | {"description": order.description}
+            row["created_at"] = s.created_at.astimezone(tz).replace(tzinfo=None)
+            row["reply_due"] = s.reply_due.astimezone(tz).replace(tzinfo=None) if s.reply_due else None
+            row["channel"] = Channel(s.channel).label
+            row["type"] = OrderType(s.type).label
+            row["status"] = s.status_label
+            row["priority"] = Priority(s.priority).label
+            row["overdue"] = "是" if s.overdue else "否"
+            sheet.append([row[key] for key, _ in EXPORT_COLUMNS])
+        session.expunge_all()
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

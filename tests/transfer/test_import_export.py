@@ -1,0 +1,122 @@
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from typer.testing import CliRunner
+
+from huitian.errors import BadRequest
+from huitian.transfer import cli as transfer_cli
+from huitian.transfer import service as transfer_service
+from tests.factories import IN_G1, IN_S2
+from tests.helpers import MASKED_PHONE, PHONE, api, count_orders, new_order  # noqa: F401
+
+HEADER = ["类型", "诉求内容", "分类代码", "联系电话", "受理时间"]
+GOOD = [
+    ["投诉", "楼下餐馆油烟扰民", "010101", "13800000001", "2024-03-01 09:30"],
+    ["咨询", "居住证如何办理", "", "", ""],
+    ["complaint", "暖气不热", "020101", "13800000002", "2024/03/02 10:00:00"],
+]
+
+
+def write_csv(path: Path, rows: list[list[str]], header: list[str] = HEADER) -> Path:
+    with open(path, "w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def test_a_file_with_one_bad_row_is_rejected_whole_with_its_line_and_reason(db, tmp_path):
+    path = write_csv(
+        tmp_path / "in.csv", [*GOOD[:2], ["投诉", "", "", "", ""], GOOD[2], ["吐槽", "x", "", "", ""]]
+    )
+    with db.write() as session:
+        report = transfer_service.import_orders(session, path=path)
+        assert count_orders(session) == 0
+    assert report.written == 0
+    assert [(e.line, e.field) for e in report.errors] == [(4, "description"), (6, "type")]
+
+
+def test_partial_writes_only_the_good_rows(db, tmp_path):
+    path = write_csv(tmp_path / "in.csv", [GOOD[0], ["投诉", "x", "999", "", ""], GOOD[1]])
+    with db.write() as session:
+        report = transfer_service.import_orders(session, path=path, partial=True)
+        session.commit()
+    assert (report.rows, report.written) == (3, 2)
+    assert report.errors[0].line == 3 and "999" in report.errors[0].reason
+    with db.read() as session:
+        assert count_orders(session) == 2
+
+
+def test_the_cli_reports_bad_rows_and_writes_nothing(db_url, tmp_path):
+    path = write_csv(tmp_path / "in.csv", [GOOD[0], ["投诉", "x", "", "not-a-phone!", ""]])
+    result = CliRunner().invoke(transfer_cli.app, ["import", str(path), "--db", db_url])
+    assert result.exit_code == 1
+    assert "第 3 行" in result.output and "citizen_phone" in result.output
+    result = CliRunner().invoke(transfer_cli.app, ["import", str(path), "--db", db_url, "--partial"])
+    assert result.exit_code == 1 and '"written": 1' in result.output
+
+
+def test_a_mapping_names_the_files_own_chinese_columns(db, api, tmp_path):  # noqa: F811
+    header = ["来电类别", "问题描述", "来电号码", "来电时间"]
+    path = write_csv(
+        tmp_path / "in.csv", [["求助", "独居老人需要帮助", "13900000009", "2023-12-31 23:59"]], header
+    )
+    mapping = tmp_path / "map.json"
+    names = {
+        "type": "来电类别",
+        "description": "问题描述",
+        "citizen_phone": "来电号码",
+        "created_at": "来电时间",
+    }
+    mapping.write_text(json.dumps(names, ensure_ascii=False), encoding="utf-8")
+    with db.write() as session:
+        report = transfer_service.import_orders(
+            session, path=path, mapping=transfer_service.load_mapping(mapping)
+        )
+        session.commit()
+    assert report.ok and report.written == 1
+    order = api.listing("operator", channel="import")["items"][0]
+    assert (order["type"], order["citizen_phone"], order["status"]) == ("help", "13900000009", "received")
+    assert order["number"].startswith("20231231")
+
+
+def test_a_mapping_naming_an_unknown_field_is_refused():
+    with pytest.raises(BadRequest) as exc:
+        transfer_service.load_mapping({"phone": "电话"})
+    assert exc.value.field == "mapping"
+
+
+def test_an_xlsx_file_is_imported(db, tmp_path):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["类型", "诉求内容", "纬度", "经度"])
+    sheet.append(["投诉", "路灯不亮", IN_G1[1], IN_G1[0]])
+    sheet.append(["建议", "增设公交站", None, None])
+    book.save(tmp_path / "in.xlsx")
+    with db.write() as session:
+        report = transfer_service.import_orders(session, path=tmp_path / "in.xlsx")
+        session.commit()
+    assert report.ok and report.written == 2
+
+
+def test_the_excel_export_has_the_filtered_rows_masked_for_a_supervisor(api):  # noqa: F811
+    mine = new_order(api, description="一街道的路灯不亮")
+    new_order(api, where=IN_S2, description="二街道的井盖丢失")
+    new_order(api, type="consultation", description="一街道的咨询")
+    r = api.get("super1", "/api/v1/orders.xlsx", params={"type": "complaint"})
+    assert r.status_code == 200, r.text
+    sheet = load_workbook(io.BytesIO(r.content), read_only=True).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "工单编号" and "联系电话" in rows[0]
+    assert [row[0] for row in rows[1:]] == [mine["number"]]
+    phone = rows[1][rows[0].index("联系电话")]
+    assert phone == MASKED_PHONE and PHONE not in str(rows)
+
+
+def test_the_export_refuses_a_bad_filter_naming_it(api):  # noqa: F811
+    r = api.get("operator", "/api/v1/orders.xlsx", params={"type": "nonsense"})
+    assert r.status_code == 422 and "type" in r.text
