@@ -72,7 +72,7 @@ def test_a_legal_state_but_a_forbidden_actor_is_a_403(api):
 
 
 MISSING = [
-    ("dispatch", "received", {}, "unit"),
+    ("dispatch", "unplaced", {}, "unit"),  # no unit named and nothing for the catalogue to route by
     ("add_co_unit", "accepted", {"task": "配合"}, "unit"),
     ("add_co_unit", "accepted", {"unit": "BUR"}, "task"),
     ("return", "dispatched", {}, "reason"),
@@ -90,6 +90,7 @@ MISSING = [
 STATES = {
     "received": new_order,
     "consultation": lambda api: new_order(api, type="consultation"),
+    "unplaced": lambda api: new_order(api, lat=None, lon=None, category_code=None),
     "dispatched": dispatched,
     "accepted": accepted,
     "replied": replied,

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from huitian.auth.deps import CurrentPrincipal, SessionDep, WriteSessionDep
 from huitian.auth.service import Principal
 from huitian.db import Database
+from huitian.intelligence import flows as intelligence_flows
 from huitian.lib.http import model_response
 from huitian.orders import flows
 from huitian.orders import service as orders_service
@@ -43,13 +44,20 @@ async def create_order(body: OrderCreate, principal: CurrentPrincipal, request: 
 
 
 def create_batch(db: Database, items: list[tuple[OrderCreate, Principal]]) -> list[OrderRead | Exception]:
-    """The route's transaction for a group of new orders: write them, build each answer, commit once.
-    If the group's transaction fails, each order is retried alone so one bad request fails alone."""
+    """The route's transaction for a group of new orders: write them, triage them (auto-dispatch what
+    the model is sure about, when the admin switched it on), build each answer, commit once. If the
+    group's transaction fails, each order is retried alone so one bad request fails alone."""
     try:
         with db.write() as session:
             results = orders_service.create_orders(session, items=items)
+            created = [r.order for r in results if not isinstance(r, Exception)]
+            dispatched = intelligence_flows.triage(session, orders=created)
             out = [
-                r if isinstance(r, Exception) else _read(session, r.order, principal, events=[r.event])
+                r
+                if isinstance(r, Exception)
+                else _read(
+                    session, r.order, principal, events=None if r.order.id in dispatched else [r.event]
+                )
                 for r, (_, principal) in zip(results, items, strict=True)
             ]
             session.commit()

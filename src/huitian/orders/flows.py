@@ -14,6 +14,7 @@ from huitian.auth.enums import Role
 from huitian.auth.service import SYSTEM, Principal
 from huitian.categories import service as categories_service
 from huitian.db import utcnow
+from huitian.dispatch import service as dispatch_service
 from huitian.errors import Conflict, Forbidden, NotFound, Unprocessable
 from huitian.orders import service as orders_service
 from huitian.orders.enums import (
@@ -218,10 +219,7 @@ def _start_handling(session: Session, o: Order, r: Relation, unit_id: int, now: 
 
 
 def _dispatch(session: Session, o: Order, r: Relation, req: ActionRequest, now: datetime) -> dict:
-    unit = _named(units_service.get_by_code, session, _require(req.unit, "unit", req.action), "unit")
-    if not unit.active:
-        raise Unprocessable(f"unit {unit.code!r} is inactive", field="unit")
-    payload: dict = {"unit": unit.code}
+    payload: dict = {}
     if req.category_code:
         category = _named(categories_service.get_by_code, session, req.category_code, "category_code")
         if category.id != o.category_id:
@@ -229,6 +227,21 @@ def _dispatch(session: Session, o: Order, r: Relation, req: ActionRequest, now: 
             o.category_id = category.id
             o.time_limit_class = orders_service.time_limit_class(category, o.priority).value
             o.reply_due = sla_service.due(session, start=o.created_at, code=o.time_limit_class)
+    if req.unit:
+        unit = _named(units_service.get_by_code, session, req.unit, "unit")
+    else:  # no unit named: the routing catalogue (派单目录) decides, 属地 as the fallback
+        route = dispatch_service.route(session, category_id=o.category_id, area_path=o.area_path)
+        if route.unit is None:
+            raise Unprocessable(
+                "no unit named, and the routing catalogue has none for this category and place", field="unit"
+            )
+        unit = _named(units_service.get_by_code, session, route.unit.code, "unit")
+        payload["route"] = {"reason": route.reason.value, "rule_id": route.rule_id}
+    if not unit.active:
+        raise Unprocessable(f"unit {unit.code!r} is inactive", field="unit")
+    payload = {"unit": unit.code, **payload}
+    if req.reason:
+        payload["reason"] = req.reason
     if r.lead is not None:  # a coordinating district passes it on and stays on as supervisor
         r.lead.status = AssignmentStatus.FORWARDED.value
         # listed, so that _start_handling does not copy the district a second time
