@@ -1,0 +1,150 @@
+"""The hotline entry page (/hotline) for operators, made for typing during a call: caller look-up, the order
+form with the Art. 11 outcome codes, knowledge-base search with "answer at once"."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from huitian.auth.deps import OptionalPrincipal, SessionDep, WriteSessionDep
+from huitian.errors import DomainError
+from huitian.hotline import service as hotline_service
+from huitian.hotline.schemas import AnswerAtOnce
+from huitian.orders import flows
+from huitian.orders import service as orders_service
+from huitian.orders.enums import INTAKE_OUTCOMES, Action, Channel, Outcome
+from huitian.orders.schemas import ActionRequest, OrderCreate
+from huitian.web.web import _category_options, _clean, _page, _to_login, error_message, validation_message
+
+router = APIRouter(include_in_schema=False)
+OUTCOMES = [o for o in Outcome if o in INTAKE_OUTCOMES]
+
+
+def _entry(request, principal, session, *, values: dict, error: str | None = None, status: int = 200):
+    phone, q = values.get("phone") or values.get("citizen_phone"), values.get("kb")
+    callers, hits, lookup_error = [], [], None
+    if phone:
+        try:
+            callers = hotline_service.caller_summaries(session, principal=principal, phone=phone)
+        except DomainError as exc:
+            lookup_error = error_message(exc)
+    if q:
+        hits = hotline_service.search(session, q=q, category_code=values.get("category_code"))
+    context = {
+        "values": values,
+        "error": error or lookup_error,
+        "callers": callers,
+        "open_callers": [o for o in callers if o.status not in ("closed", "merged")],
+        "hits": hits,
+        "outcomes": OUTCOMES,
+        "categories": _category_options(session),
+    }
+    return _page(request, "hotline/entry.html", principal, context, status_code=status)
+
+
+def _allowed(request: Request, principal) -> Response | None:
+    if principal is None:
+        return _to_login(request)
+    if not principal.is_centre:
+        return _page(request, "error.html", principal, {"message": "热线受理页面仅供12345话务员使用。"}, 403)
+    return None
+
+
+@router.get("/hotline", response_class=HTMLResponse)
+def hotline_page(
+    request: Request,
+    principal: OptionalPrincipal,
+    session: SessionDep,
+    phone: str | None = None,
+    kb: str | None = None,
+) -> Response:
+    refused = _allowed(request, principal)
+    if refused:
+        return refused
+    return _entry(
+        request, principal, session, values=_clean({"phone": phone, "kb": kb, "citizen_phone": phone})
+    )
+
+
+@router.post("/hotline/orders")
+def hotline_order(
+    request: Request,
+    principal: OptionalPrincipal,
+    session: WriteSessionDep,
+    type: str | None = Form(None),
+    title: str | None = Form(None),
+    description: str | None = Form(None),
+    address: str | None = Form(None),
+    category_code: str | None = Form(None),
+    citizen_name: str | None = Form(None),
+    citizen_phone: str | None = Form(None),
+    priority: str | None = Form(None),
+    outcome: str | None = Form(None),
+    reason: str | None = Form(None),
+    link_to: str | None = Form(None),
+) -> Response:
+    refused = _allowed(request, principal)
+    if refused:
+        return refused
+    fields = {"type": type, "title": title, "description": description, "address": address}
+    fields |= {"category_code": category_code, "citizen_name": citizen_name, "citizen_phone": citizen_phone}
+    values = _clean(fields | {"priority": priority})
+    extra = _clean({"outcome": outcome, "reason": reason, "link_to": link_to})
+    try:
+        data = OrderCreate.model_validate({**values, "channel": Channel.HOTLINE.value})
+        close = ActionRequest(
+            action=Action.CLOSE, version=1, **{k: extra[k] for k in ("outcome", "reason") if k in extra}
+        )
+    except ValidationError as exc:
+        return _entry(
+            request, principal, session, values=values | extra, error=validation_message(exc), status=422
+        )
+    try:
+        order = orders_service.create_order(session, data=data, principal=principal).order
+        session.flush()
+        if "outcome" in extra:
+            close.version = order.version
+            flows.perform(session, order=order, principal=principal, req=close)
+        if "link_to" in extra:
+            hotline_service.link_orders(
+                session, principal=principal, order_ref=order.id, other_ref=extra["link_to"]
+            )
+        number = orders_service.public_number(order)
+        session.commit()
+    except DomainError as exc:
+        session.rollback()
+        return _entry(
+            request, principal, session, values=values | extra, error=error_message(exc), status=422
+        )
+    return RedirectResponse(f"/orders/{number}", status_code=303)
+
+
+@router.post("/hotline/answer")
+def hotline_answer(
+    request: Request,
+    principal: OptionalPrincipal,
+    session: WriteSessionDep,
+    kb_entry: str | None = Form(None),
+    description: str | None = Form(None),
+    citizen_name: str | None = Form(None),
+    citizen_phone: str | None = Form(None),
+) -> Response:
+    refused = _allowed(request, principal)
+    if refused:
+        return refused
+    values = _clean(
+        {"description": description, "citizen_name": citizen_name, "citizen_phone": citizen_phone}
+    )
+    try:
+        data = AnswerAtOnce.model_validate({**values, "kb_entry": kb_entry})
+    except ValidationError as exc:
+        return _entry(request, principal, session, values=values, error=validation_message(exc), status=422)
+    try:
+        order = hotline_service.answer_at_once(session, principal=principal, data=data)
+        number = orders_service.public_number(order)
+        session.commit()
+    except DomainError as exc:
+        session.rollback()
+        return _entry(request, principal, session, values=values, error=error_message(exc), status=422)
+    return RedirectResponse(f"/orders/{number}", status_code=303)
