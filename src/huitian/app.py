@@ -21,6 +21,9 @@ from huitian.db import Database
 from huitian.errors import DomainError
 from huitian.lib.groupcommit import GroupCommit
 from huitian.orders import api as orders_api
+from huitian.security.csrf import CSRFMiddleware
+from huitian.security.headers import SecurityHeadersMiddleware
+from huitian.security.login import LoginThrottleMiddleware
 
 log = logging.getLogger("huitian")
 
@@ -62,6 +65,9 @@ def create_app(
     app.state.db = db
     app.state.settings = settings
     app.state.secret = secret
+    # Inside the session middleware (added before it): CSRF checks of the forms, the login throttle.
+    app.add_middleware(CSRFMiddleware)
+    app.add_middleware(LoginThrottleMiddleware)
     app.add_middleware(
         SessionMiddleware,
         secret_key=secret,
@@ -70,6 +76,7 @@ def create_app(
         https_only=False,
         max_age=settings.token_ttl_hours * 3600,
     )
+    app.add_middleware(SecurityHeadersMiddleware)
 
     @app.exception_handler(DomainError)
     async def _domain_error(_: Request, exc: DomainError) -> JSONResponse:

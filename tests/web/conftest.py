@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,6 +12,27 @@ from tests.conftest import PASSWORD
 
 ACTION_RE = re.compile(r'<input type="hidden" name="action" value="([a-z_]+)">')
 VERSION_RE = re.compile(r'<input type="hidden" name="version" value="(\d+)">')
+CSRF_RE = re.compile(r'<input type="hidden" name="csrf_token" value="([^"]+)">')
+
+
+class FormClient(TestClient):
+    """A TestClient that posts forms the way a browser does: with the CSRF token that the page's form
+    carries (read from the login page when a test posts a form without one)."""
+
+    def post(self, url, *args, data=None, **kw):
+        if (
+            kw.get("json") is None
+            and (data is None or isinstance(data, dict))
+            and "csrf_token" not in (data or {})
+        ):
+            data = {**(data or {}), "csrf_token": CSRF_RE.findall(self.get("/login").text)[0]}
+        return super().post(url, *args, data=data, **kw)
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:
+    with FormClient(app) as c:
+        yield c
 
 
 class Browser:
@@ -56,7 +77,7 @@ def browser(app) -> Callable[[str], Browser]:
     """browser("handler1") → a fresh client signed in as handler1 (each has its own cookies)."""
 
     def make(username: str) -> Browser:
-        client = TestClient(app)
+        client = FormClient(app)
         login(client, username)
         return Browser(client, username)
 
