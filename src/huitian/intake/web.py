@@ -1,0 +1,250 @@
+"""Phone pages of the intake channels: the resident's page `/m` (no login), its follow-up link
+`/m/t/{number}?k=…`, and the grid worker's patrol report `/patrol`. Templates in web/templates/intake/.
+
+Plain forms that post back (multipart, for the photos): they work without JavaScript; web/static/intake.js
+only fills the hidden lat/lon from the browser's location or a map pick and shows the category hint.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
+
+from huitian.auth.deps import OptionalPrincipal, SessionDep, WriteSessionDep
+from huitian.auth.enums import Role
+from huitian.errors import DomainError, Unprocessable
+from huitian.intake import patrol as patrol_service
+from huitian.intake import photos as photos_service
+from huitian.intake import public as public_service
+from huitian.orders.enums import Satisfaction
+from huitian.web import render
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=Path(__file__).parents[1] / "web" / "templates")
+templates.env.filters.update(render.JINJA_FILTERS)
+templates.env.globals.update(render.JINJA_GLOBALS)
+
+FIELD_LABELS = {
+    "description": "问题描述",
+    "photos": "照片",
+    "address": "地点",
+    "lat": "位置(纬度)",
+    "lon": "位置(经度)",
+    "citizen_name": "姓名",
+    "citizen_phone": "手机号码",
+    "category_code": "问题分类",
+    "satisfaction": "满意度",
+    "resolved": "是否解决",
+    "k": "追踪链接",
+}
+MESSAGES = {
+    413: "照片太大:每张不超过 8 MB,且像素不超过 4000 万。",
+    415: "只能上传 JPEG、PNG 或 WebP 格式的照片。",
+}
+
+
+def _message(exc: DomainError) -> str:
+    if exc.status_code in MESSAGES:
+        return MESSAGES[exc.status_code]
+    label = FIELD_LABELS.get(exc.field or "", "")
+    return f"请检查“{label}”一项。" if label else "提交的内容有误,请检查后重试。"
+
+
+def _validation(exc: ValidationError) -> Unprocessable:
+    loc = exc.errors()[0].get("loc") or ("",)
+    name = str(loc[0]) if loc else ""
+    return Unprocessable(f"{name}: {exc.errors()[0].get('msg')}", field=name or None)
+
+
+def _coord(value: str | None, field: str) -> float | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        raise Unprocessable(f"{field}: not a number", field=field) from None
+
+
+def _photos(files: list[UploadFile]) -> list[photos_service.Photo]:
+    chosen = [f for f in files if f.filename]
+    if len(chosen) > photos_service.MAX_PHOTOS:
+        raise Unprocessable(f"photos: at most {photos_service.MAX_PHOTOS} photos", field="photos")
+    return [photos_service.check(f.file.read(photos_service.MAX_BYTES + 1), field="photos") for f in chosen]
+
+
+def _map_context() -> dict:
+    """Leaflet is used only when set-up put it under /static/vendor and a tile server is configured
+    (government intranets have no internet tiles)."""
+    tiles = os.environ.get("HUITIAN_MAP_TILE_URL")
+    leaflet = render.vendor_url("leaflet/leaflet.js")
+    return {"leaflet": leaflet if tiles else None, "tiles": tiles}
+
+
+def _page(request: Request, name: str, context: dict, status_code: int = 200) -> HTMLResponse:
+    return templates.TemplateResponse(request, name, {**_map_context(), **context}, status_code=status_code)
+
+
+# --- resident phone page ---------------------------------------------------------------------------
+
+
+@router.get("/m", response_class=HTMLResponse)
+def phone_page(request: Request) -> HTMLResponse:
+    return _page(request, "intake/phone.html", {"values": {}, "error": None, "max_photos": 3})
+
+
+@router.post("/m/suggest")
+def phone_suggest(session: SessionDep, description: str = Form("")) -> JSONResponse:
+    hints = public_service.suggest_categories(session, text=description[:4000])
+    return JSONResponse({"category": [h.__dict__ for h in hints]})
+
+
+@router.post("/m", response_class=HTMLResponse)
+def phone_file(
+    request: Request,
+    session: WriteSessionDep,
+    description: str = Form(""),
+    address: str = Form(""),
+    lat: str = Form(""),
+    lon: str = Form(""),
+    category_code: str = Form(""),
+    citizen_name: str = Form(""),
+    citizen_phone: str = Form(""),
+    photos: list[UploadFile] = File(default=[]),
+) -> HTMLResponse:
+    values = {
+        "description": description,
+        "address": address,
+        "lat": lat,
+        "lon": lon,
+        "citizen_name": citizen_name,
+        "citizen_phone": citizen_phone,
+    }
+    try:
+        if not description.strip():
+            raise Unprocessable("description: describe the matter", field="description")
+        filed = public_service.file_request(
+            session,
+            description=description,
+            lat=_coord(lat, "lat"),
+            lon=_coord(lon, "lon"),
+            address=address,
+            category_code=category_code.strip() or None,
+            citizen_name=citizen_name,
+            citizen_phone=citizen_phone,
+            photos=_photos(photos),
+        )
+    except (DomainError, ValidationError) as exc:
+        session.rollback()
+        err = _validation(exc) if isinstance(exc, ValidationError) else exc
+        ctx = {"values": values, "error": _message(err), "field": err.field}
+        return _page(request, "intake/phone.html", ctx, err.status_code)
+    session.commit()
+    link = f"/m/t/{filed.number}?k={filed.token}"
+    return _page(request, "intake/filed.html", {"number": filed.number, "link": link})
+
+
+@router.get("/m/t/{number}", response_class=HTMLResponse)
+def track_page(request: Request, number: str, session: SessionDep, k: str | None = None) -> HTMLResponse:
+    try:
+        p = public_service.progress(session, number=number, token=k)
+    except DomainError as exc:
+        return _page(request, "intake/track_missing.html", {}, exc.status_code)
+    return _page(request, "intake/track.html", {"p": p, "k": k, "Satisfaction": Satisfaction, "error": None})
+
+
+@router.post("/m/t/{number}/rate", response_class=HTMLResponse)
+def rate(
+    request: Request,
+    number: str,
+    session: WriteSessionDep,
+    k: str = Form(""),
+    resolved: str = Form(""),
+    satisfaction: str = Form(""),
+    comment: str = Form(""),
+) -> Response:
+    try:
+        if resolved not in ("yes", "no"):
+            raise Unprocessable("resolved: answer yes or no", field="resolved")
+        if satisfaction not in {s.value for s in Satisfaction}:
+            raise Unprocessable("satisfaction: choose one", field="satisfaction")
+        public_service.rate(
+            session,
+            number=number,
+            token=k,
+            resolved=resolved == "yes",
+            satisfaction=Satisfaction(satisfaction),
+            comment=comment[:1000],
+        )
+    except DomainError as exc:
+        session.rollback()
+        if exc.status_code == 404:
+            return _page(request, "intake/track_missing.html", {}, 404)
+        p = public_service.progress(session, number=number, token=k)
+        message = "工单答复后才能评价,或已经评价过了。" if exc.status_code == 409 else _message(exc)
+        ctx = {"p": p, "k": k, "Satisfaction": Satisfaction, "error": message}
+        return _page(request, "intake/track.html", ctx, exc.status_code)
+    session.commit()
+    return RedirectResponse(f"/m/t/{number}?k={k}", status_code=303)
+
+
+# --- patrol report ---------------------------------------------------------------------------------
+
+
+def _patrol_gate(request: Request, principal) -> Response | None:
+    if principal is None:
+        return RedirectResponse("/login?next=%2Fpatrol", status_code=303)
+    if principal.role != Role.GRID_WORKER:
+        return _page(request, "intake/forbidden.html", {"principal": principal}, 403)
+    return None
+
+
+@router.get("/patrol", response_class=HTMLResponse)
+def patrol_page(request: Request, principal: OptionalPrincipal, session: SessionDep) -> Response:
+    gate = _patrol_gate(request, principal)
+    if gate is not None:
+        return gate
+    options = patrol_service.category_options(session)
+    return _page(request, "intake/patrol.html", {"options": options, "values": {}, "error": None})
+
+
+@router.post("/patrol", response_class=HTMLResponse)
+def patrol_report(
+    request: Request,
+    principal: OptionalPrincipal,
+    session: WriteSessionDep,
+    category_code: str = Form(""),
+    description: str = Form(""),
+    address: str = Form(""),
+    lat: str = Form(""),
+    lon: str = Form(""),
+    photos: list[UploadFile] = File(default=[]),
+) -> Response:
+    gate = _patrol_gate(request, principal)
+    if gate is not None:
+        return gate
+    values = {"category_code": category_code, "description": description, "address": address}
+    values |= {"lat": lat, "lon": lon}
+    try:
+        done = patrol_service.report(
+            session,
+            principal=principal,
+            category_code=category_code.strip(),
+            photos=_photos(photos),
+            description=description,
+            lat=_coord(lat, "lat"),
+            lon=_coord(lon, "lon"),
+            address=address,
+        )
+    except (DomainError, ValidationError) as exc:
+        session.rollback()
+        err = _validation(exc) if isinstance(exc, ValidationError) else exc
+        ctx = {"options": patrol_service.category_options(session), "values": values, "error": _message(err)}
+        return _page(request, "intake/patrol.html", ctx, err.status_code)
+    session.commit()
+    return _page(request, "intake/patrol_done.html", {"number": done.number, "area": done.order.area_path})

@@ -1,0 +1,49 @@
+// Phone pages (/m, /patrol): fill the hidden lat/lon from the browser's location or a map pick, and show
+// the classifier's category hint. The forms work without this file.
+(function () {
+  "use strict";
+  function ready(fn) { document.readyState === "loading" ? document.addEventListener("DOMContentLoaded", fn) : fn(); }
+  ready(function () {
+    var lat = document.querySelector("[data-lat]"), lon = document.querySelector("[data-lon]");
+    var status = document.querySelector("[data-locate-status]");
+    var marker = null, map = null;
+    function set(la, lo, how) {
+      lat.value = la.toFixed(6); lon.value = lo.toFixed(6);
+      if (status) status.textContent = how + ":" + lat.value + "," + lon.value;
+      if (map && window.L) { marker ? marker.setLatLng([la, lo]) : (marker = L.marker([la, lo]).addTo(map)); }
+    }
+    var locate = document.querySelector("[data-locate]");
+    if (locate && lat && navigator.geolocation) {
+      locate.hidden = false;
+      locate.addEventListener("click", function () {
+        status.textContent = "正在定位…";
+        navigator.geolocation.getCurrentPosition(
+          function (p) { set(p.coords.latitude, p.coords.longitude, "已定位"); if (map) map.setView([p.coords.latitude, p.coords.longitude], 17); },
+          function () { status.textContent = "无法获取位置,请在地图上点选或填写地址。"; },
+          { enableHighAccuracy: true, timeout: 15000 });
+      });
+    }
+    var el = document.getElementById("map");
+    if (el && window.L && el.dataset.tiles) {
+      el.hidden = false;
+      map = L.map(el).setView([40.075, 116.35], 13);  // 回天地区
+      L.tileLayer(el.dataset.tiles, { maxZoom: 19 }).addTo(map);
+      map.on("click", function (e) { set(e.latlng.lat, e.latlng.lng, "已选点"); });
+    }
+    var text = document.querySelector("[data-suggest]"), box = document.querySelector("[data-suggestion]");
+    if (text && box && window.fetch) {
+      text.addEventListener("change", function () {
+        var body = new URLSearchParams({ description: text.value });
+        var csrf = document.querySelector("input[name=csrf_token]");
+        fetch("/m/suggest", { method: "POST", body: body, headers: { "X-CSRF-Token": csrf ? csrf.value : "" } }).then(function (r) { return r.json(); }).then(function (d) {
+          var top = d.category && d.category[0];
+          box.hidden = !top;
+          if (top) {
+            box.querySelector("[data-suggestion-name]").textContent = top.name;
+            box.querySelector("[data-suggestion-code]").value = top.code;
+          }
+        }).catch(function () { box.hidden = true; });
+      });
+    }
+  });
+})();
