@@ -57,6 +57,14 @@ def consultation(api) -> dict:
     return new_order(api, type="consultation", description="请问办理居住证需要什么材料")
 
 
+def merged_and_told(api) -> dict:
+    """An order merged into another whose reply has been forwarded to its caller."""
+    target = accepted(api)
+    dup = api.act("operator", new_order(api), "merge", into=target["number"])
+    api.act("handler1", target, "reply", text="已修复")
+    return api.order(dup)
+
+
 NOTE = {"text": "已与物业沟通"}
 UNREASONABLE = {"reason": "诉求人要求免除全部物业费,无法律依据"}
 EXTENSION = {"days": 3, "reason": "需协调多个部门"}
@@ -126,6 +134,15 @@ CASES: list[tuple[str, str, Callable, str, dict, str, list[str]]] = [
         "operator",
         {"resolved": True, "satisfaction": "satisfied"},
         "called_back",
+        ["callback"],
+    ),
+    (
+        "callback",
+        "merged",
+        merged_and_told,
+        "operator",
+        {"resolved": True, "satisfaction": "satisfied"},
+        "merged",
         ["callback"],
     ),
     ("reopen", "called_back", called_back, "operator", {"reason": "群众称未解决"}, "dispatched", ["reopen"]),

@@ -246,6 +246,7 @@ class EventKind(StrEnum):
     REOPEN = "reopen"
     MERGE = "merge"
     MERGED_IN = "merged_in"
+    REPLY_FORWARDED = "reply_forwarded"
     MARK_UNREASONABLE = "mark_unreasonable"
     CLOSE = "close"
     OVERDUE = "overdue"
@@ -259,5 +260,6 @@ EVENT_LABELS = {a.value: a.label for a in Action} | {
     "created": "受理登记",
     "dispute": "转为派单争议",
     "merged_in": "合并入本单",
+    "reply_forwarded": "主单答复已转告来电人",
     "overdue": "超时预警升级",
 }

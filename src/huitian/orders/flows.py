@@ -339,6 +339,7 @@ def _reply(session: Session, o: Order, r: Relation, req: ActionRequest, now: dat
     if _lead_working(r) and o.status in (S.ACCEPTED, S.CONTACTED):
         r.lead.status, r.lead.replied_at, r.lead.reply_text = AssignmentStatus.REPLIED.value, now, text
         o.status, o.replied_at = S.REPLIED, now
+        _tell_merged_callers(session, o, r, text, now)
         return {
             "text": text,
             "role": AssignmentRole.LEAD.value,
@@ -348,11 +349,32 @@ def _reply(session: Session, o: Order, r: Relation, req: ActionRequest, now: dat
     return {"text": text, "role": AssignmentRole.CO.value}
 
 
+def _tell_merged_callers(session: Session, o: Order, r: Relation, text: str, now: datetime) -> None:
+    """Every caller whose order was merged into this one is told the reply (and is then called back on
+    their own order, which stays merged)."""
+    for merged in orders_service.merged_into(session, order_id=o.id):
+        merged.replied_at = now
+        orders_service.add_event(
+            session,
+            order=merged,
+            kind=EventKind.REPLY_FORWARDED,
+            principal=r.principal,
+            payload={"text": text, "from": orders_service.public_number(o)},
+            now=now,
+        )
+
+
+def _merged_and_told(o: Order) -> bool:
+    """A merged order whose caller was told the reply and not yet called back."""
+    return o.status == S.MERGED and o.replied_at is not None and o.called_back_at is None
+
+
 def _callback(session: Session, o: Order, r: Relation, req: ActionRequest, now: datetime) -> dict:
     resolved = _require(req.resolved, "resolved", req.action)
     satisfaction = _require(req.satisfaction, "satisfaction", req.action)
     o.resolved, o.satisfaction, o.called_back_at = resolved, satisfaction.value, now
-    o.status = S.CALLED_BACK
+    if o.status != S.MERGED:  # a merged caller's callback is recorded; the order stays merged
+        o.status = S.CALLED_BACK
     return {
         "resolved": resolved,
         "satisfaction": satisfaction.value,
@@ -455,7 +477,12 @@ RULES: dict[Action, Rule] = {
         frozenset({S.ACCEPTED, S.CONTACTED}), _can_decide_extension, _decide_extension
     ),
     Action.REPLY: Rule(HANDLING, _can_reply, _reply),
-    Action.CALLBACK: Rule(frozenset({S.REPLIED}), lambda r: r.centre or r.owner, _callback),
+    Action.CALLBACK: Rule(
+        frozenset({S.REPLIED, S.MERGED}),
+        lambda r: r.centre or r.owner,
+        _callback,
+        when=lambda o: o.status == S.REPLIED or _merged_and_told(o),
+    ),
     Action.REOPEN: Rule(frozenset({S.CALLED_BACK, S.CLOSED}), _can_reopen, _reopen),
     Action.MERGE: Rule(frozenset({S.RECEIVED, S.DISPATCHED}), lambda r: r.centre, _merge),
     Action.MARK_UNREASONABLE: Rule(

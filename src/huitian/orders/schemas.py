@@ -100,6 +100,16 @@ class AssignmentRead(BaseModel):
     return_reason: str | None
 
 
+class MergedRead(BaseModel):
+    """An order merged into this one: its caller is told the reply and called back on it."""
+
+    number: str
+    replied_at: datetime | None
+    called_back_at: datetime | None
+    resolved: bool | None
+    satisfaction: str | None
+
+
 class DeadlineRead(BaseModel):
     due: datetime | None
     met_at: datetime | None
@@ -142,6 +152,7 @@ class OrderRead(OrderSummary):
     reopen_count: int
     unreasonable_reason: str | None
     merged_into: str | None
+    merged_from: list[MergedRead]
     pending_extension: dict | None
     extension_days: int
     version: int

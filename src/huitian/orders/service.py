@@ -34,6 +34,7 @@ from huitian.orders.schemas import (
     AssignmentRead,
     DeadlineRead,
     EventRead,
+    MergedRead,
     OrderCreate,
     OrderRead,
     OrderSummary,
@@ -318,6 +319,11 @@ def events_of(session: Session, *, order_id: int) -> list[OrderEvent]:
     )
 
 
+def merged_into(session: Session, *, order_id: int) -> list[Order]:
+    """The orders merged into this one (their callers are this order's callers too)."""
+    return list(session.scalars(select(Order).where(Order.merged_into_id == order_id).order_by(Order.id)))
+
+
 def assignments_of(session: Session, *, order_id: int) -> list[Assignment]:
     return list(
         session.scalars(select(Assignment).where(Assignment.order_id == order_id).order_by(Assignment.id))
@@ -511,7 +517,10 @@ def read_order(
     }
     unmasked = sees_personal_data(principal, order, on_order)
     summary = _summary(order, principal, units, cats, unmasked=unmasked)
-    merged_into = session.get(Order, order.merged_into_id) if order.merged_into_id else None
+    target = session.get(Order, order.merged_into_id) if order.merged_into_id else None
+    merged = (
+        merged_into(session, order_id=order.id) if any(e.kind == EventKind.MERGED_IN for e in events) else []
+    )
     return OrderRead(
         **summary.model_dump(),
         description=order.description,
@@ -526,7 +535,17 @@ def read_order(
         satisfaction=order.satisfaction,
         reopen_count=order.reopen_count,
         unreasonable_reason=order.unreasonable_reason,
-        merged_into=public_number(merged_into) if merged_into else None,
+        merged_into=public_number(target) if target else None,
+        merged_from=[
+            MergedRead(
+                number=public_number(m),
+                replied_at=m.replied_at,
+                called_back_at=m.called_back_at,
+                resolved=m.resolved,
+                satisfaction=m.satisfaction,
+            )
+            for m in merged
+        ],
         pending_extension=order.pending_extension,
         extension_days=order.extension_days,
         version=order.version,
