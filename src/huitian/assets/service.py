@@ -506,17 +506,18 @@ def label_sheet_svg(assets: list[AssetRead], *, base_url: str) -> str:
         top = (LABEL_H - qr_mm) / 2
         name = a.name if len(a.name) <= 12 else a.name[:11] + "…"
         tx = qr_mm + 2
+        label, mono = escape(a.class_label), 'font-size="2.6" font-family="monospace"'
         out.append(
             f'<g transform="translate({x:.2f} {y:.2f})">'
             f'<rect x="0.5" y="0.5" width="{LABEL_W - 1:.2f}" height="{LABEL_H - 1:.2f}" rx="2" '
             f'fill="none" stroke="#bbb" stroke-width="0.2"/>'
             f'<path transform="translate(0 {top:.2f}) scale({scale:.4f})" fill="#000" d="{qr_path(matrix)}"/>'
-            f'<text x="{tx}" y="{top + 6}" font-size="4.2" font-weight="bold">{escape(a.class_label)}</text>'
-            f'<text x="{tx}" y="{top + 12}" font-size="3">{escape(name)}</text>'
-            f'<text x="{tx}" y="{top + 18}" font-size="2.6" font-family="monospace">{a.code[:10]}</text>'
-            f'<text x="{tx}" y="{top + 21.5}" font-size="2.6" font-family="monospace">{a.code[10:]}</text>'
-            f'<text x="{tx}" y="{top + 28}" font-size="2.8">扫码即知 · 扫码即诉</text>'
-            f'<text x="{tx}" y="{top + 32}" font-size="2.4" fill="#555">回天 12345</text>'
+            f'<text x="{tx}" y="{top + 6:.2f}" font-size="4.2" font-weight="bold">{label}</text>'
+            f'<text x="{tx}" y="{top + 12:.2f}" font-size="3">{escape(name)}</text>'
+            f'<text x="{tx}" y="{top + 18:.2f}" {mono}>{a.code[:10]}</text>'
+            f'<text x="{tx}" y="{top + 21.5:.2f}" {mono}>{a.code[10:]}</text>'
+            f'<text x="{tx}" y="{top + 28:.2f}" font-size="2.8">扫码即知 · 扫码即诉</text>'
+            f'<text x="{tx}" y="{top + 32:.2f}" font-size="2.4" fill="#555">回天 12345</text>'
             "</g>"
         )
     out.append("</svg>")
