@@ -143,6 +143,36 @@ def audit_verify(db: DbOption = None) -> None:
         raise typer.Exit(code=1)
 
 
+@app.command("backup")
+def backup_cmd(
+    out: Annotated[str, typer.Option("--out", help="backup file to write")],
+    db: DbOption = None,
+) -> None:
+    """Back up the database (SQLite online backup, or pg_dump custom format for PostgreSQL)."""
+    from huitian import backup
+
+    try:
+        path = backup.backup(_url(db), out)
+    except backup.BackupError as exc:
+        _fail(str(exc))
+    typer.echo(f"backup written to {path}")
+
+
+@app.command("restore")
+def restore_cmd(
+    backup_file: Annotated[str, typer.Argument(help="a file written by `huitian backup`")],
+    db: DbOption = None,
+) -> None:
+    """Replace the database's contents with a backup (SQLite backup API, or pg_restore --clean)."""
+    from huitian import backup
+
+    try:
+        backup.restore(_url(db), backup_file)
+    except backup.BackupError as exc:
+        _fail(str(exc))
+    typer.echo("restored")
+
+
 def _serve(url: str, host: str, port: int, workers: int) -> None:
     import uvicorn
 
