@@ -64,7 +64,7 @@ def check_code(code: str) -> PartClass:
     return cls
 
 
-def _last_serial(session: Session, class_code: str) -> int:
+def last_serial(session: Session, class_code: str) -> int:
     prefix = COUNTY + class_code
     # A range on the unique index of code (not LIKE, which SQLite may not run on the index).
     top = session.scalar(
@@ -76,7 +76,7 @@ def _last_serial(session: Session, class_code: str) -> int:
 def next_codes(session: Session, *, class_code: str, n: int = 1) -> list[str]:
     """The next n free codes in county + class: one above the highest serial in use."""
     part_class(class_code)
-    last = _last_serial(session, class_code)
+    last = last_serial(session, class_code)
     if last + n > MAX_SERIAL:
         raise Conflict(f"class {class_code} has no free serials left", field="class_code")
     return [f"{COUNTY}{class_code}{last + i:06d}" for i in range(1, n + 1)]
@@ -348,7 +348,7 @@ def import_rows(
             cls = v["class_code"]
             if cls not in last:
                 in_file = [int(c[10:]) for c in given if c[6:10] == cls]
-                last[cls] = max([_last_serial(session, cls), *in_file])
+                last[cls] = max([last_serial(session, cls), *in_file])
             last[cls] += 1
             if last[cls] > MAX_SERIAL:
                 raise Conflict(f"class {cls} has no free serials left", field="class_code")

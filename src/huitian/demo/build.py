@@ -299,6 +299,9 @@ def build_demo(
         "plans": len(plans),
         "seconds": round(time.perf_counter() - started, 1),
     }
+    from huitian.assets.demo import build_parts  # noqa: PLC0415 - city parts (扫码即知), assets/demo.py
+
+    stats["parts"] = build_parts(engine, seed=seed)
     return stats
 
 
