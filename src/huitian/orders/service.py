@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, exists, false, func, insert, or_, select, true
+from sqlalchemy import and_, exists, false, func, insert, or_, select, text, true
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -113,23 +113,39 @@ def create_order(
 def create_orders(
     session: Session, *, items: list[tuple[OrderCreate, Principal]], now: datetime | None = None
 ) -> list[Created | DomainError]:
-    """Receive many requests in one go (intake's hot path and bulk channels): one multi-row INSERT for the
-    orders and one for their events, no unit-of-work. Returns one result per item, in order: the created
-    order, or the DomainError that kept that item out (the others are still written)."""
+    """Receive many requests in one go (intake's hot path): see insert_orders. Returns one result per
+    item, in order: the created order (persistent in the session), or the DomainError that kept it out."""
+    return [
+        r
+        if isinstance(r, DomainError)
+        else Created(order=_attach(session, Order(**r[0])), event=OrderEvent(**r[1]))
+        for r in _insert_orders(session, items=items, now=now)
+    ]
+
+
+def insert_orders(
+    session: Session, *, items: list[tuple[OrderCreate, Principal]], now: datetime | None = None
+) -> list[int | DomainError]:
+    """Bulk intake (imports): like create_orders, without building objects; the new ids or errors."""
+    return [
+        r if isinstance(r, DomainError) else r[0]["id"] for r in _insert_orders(session, items=items, now=now)
+    ]
+
+
+def _insert_orders(
+    session: Session, *, items: list[tuple[OrderCreate, Principal]], now: datetime | None
+) -> list[tuple[dict, dict] | DomainError]:
+    """One multi-row INSERT for the orders and one for their `created` events, no unit-of-work, with ids
+    allocated up front. The others are still written when an item is refused."""
     now = now or utcnow()
-    results: list[Created | DomainError | None] = []
-    rows: list[dict] = []
+    results: list[tuple[dict, dict] | DomainError] = []
     for data, principal in items:
         try:
-            rows.append(_order_values(session, data=data, principal=principal, now=now))
-            results.append(None)
+            row = _order_values(session, data=data, principal=principal, now=now)
         except DomainError as exc:
             results.append(exc)
-    if not rows:
-        return results  # type: ignore[return-value]
-    accepted = [(data, principal) for (data, principal), r in zip(items, results, strict=True) if r is None]
-    events = [
-        _event_values(
+            continue
+        event = _event_values(
             order_id=None,
             kind=EventKind.CREATED,
             principal=principal,
@@ -140,24 +156,34 @@ def create_orders(
             payload={"channel": data.channel.value, "type": data.type.value},
             prev_hash=None,
         )
-        for data, principal in accepted
-    ]
-    for row, event in zip(rows, events, strict=True):
         row["history_hash"] = event["hash"]
+        results.append((row, event))
+    written = [r for r in results if not isinstance(r, DomainError)]
+    if not written:
+        return results
     order_table, event_table = Order.__table__, OrderEvent.__table__
-    ids = session.scalars(
-        insert(order_table).returning(order_table.c.id, sort_by_parameter_order=True), rows
-    ).all()
-    for order_id, event in zip(ids, events, strict=True):
-        event["order_id"] = order_id
-    event_ids = session.scalars(
-        insert(event_table).returning(event_table.c.id, sort_by_parameter_order=True), events
-    ).all()
-    created = iter(
-        Created(order=_attach(session, Order(id=order_id, **row)), event=OrderEvent(id=event_id, **event))
-        for order_id, row, event_id, event in zip(ids, rows, event_ids, events, strict=True)
-    )
-    return [next(created) if r is None else r for r in results]
+    for order_id, event_id, (row, event) in zip(
+        _allocate_ids(session, order_table, len(written)),
+        _allocate_ids(session, event_table, len(written)),
+        written,
+        strict=True,
+    ):
+        row["id"], event["id"], event["order_id"] = order_id, event_id, order_id
+    session.execute(insert(order_table), [row for row, _ in written])
+    session.execute(insert(event_table), [event for _, event in written])
+    return results
+
+
+def _allocate_ids(session: Session, table, n: int) -> list[int]:
+    """n new primary keys for `table`, so that rows go in as one plain multi-row INSERT (RETURNING in
+    parameter order would make SQLAlchemy insert row by row). PostgreSQL: from the column's sequence.
+    SQLite: above the current maximum, safe because a write transaction holds the database's write lock
+    (BEGIN IMMEDIATE, see db.py) from its start."""
+    if session.get_bind().dialect.name == "postgresql":
+        sql = text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)")
+        return list(session.scalars(sql, {"table": table.name, "n": n}))
+    start = session.scalar(select(func.coalesce(func.max(table.c.id), 0)))
+    return list(range(start + 1, start + n + 1))
 
 
 def _order_values(session: Session, *, data: OrderCreate, principal: Principal, now: datetime) -> dict:
