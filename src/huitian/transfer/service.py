@@ -1,7 +1,7 @@
 """Import of historical orders from CSV/Excel files, and export of order lists as Excel (台账).
 
 Import, decided: the `status` of the old system is NOT imported. Each valid row becomes a new order
-through `orders.service.create_orders` (channel `import`), in state `received`, in the hotline centre's
+through `orders.service.insert_orders` (channel `import`), in state `received`, in the hotline centre's
 queue, with its `created` event and hash chain like any other order. When a `created_at` column is
 mapped, the row's time is the order's receipt time (and its reply deadline runs from it); otherwise the
 import's time is. Closing history on import is not done: the state machine has no path that closes an
@@ -248,7 +248,7 @@ def import_orders(
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
     """Validate every row of the file, then (all good, or `partial`) write the good ones in chunks through
-    orders.service.create_orders. Flushes, never commits: the caller commits or rolls back on the report."""
+    orders.service.insert_orders. Flushes, never commits: the caller commits or rolls back on the report."""
     mapping = load_mapping(mapping)
     header, rows = read_table(path)
     columns = resolve_columns(header, mapping)
@@ -273,7 +273,7 @@ def import_orders(
         for line, data, created in part:
             by_time.setdefault(created, []).append((line, data))
         for created, items in by_time.items():
-            results = orders_service.create_orders(
+            results = orders_service.insert_orders(
                 session, items=[(data, principal) for _, data in items], now=created
             )
             for (line, _), result in zip(items, results, strict=True):
@@ -281,7 +281,6 @@ def import_orders(
                     report.errors.append(RowError(line, result.field, result.message))
                 else:
                     report.written += 1
-        session.expunge_all()  # the created orders are not needed again: keep memory flat
         done += len(part)
         if progress:
             progress(report.rows, done)
