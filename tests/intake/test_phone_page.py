@@ -127,6 +127,7 @@ def test_rating_after_the_reply_records_the_callback_and_before_it_is_refused(cl
     assert after["satisfaction"] == "satisfied"
     callback = [e for e in after["events"] if e["kind"] == "callback"][0]
     assert callback["actor"] == "system" and "在线评价" in callback["payload"]["comment"]
+    assert callback["payload"]["via"] == "online"
     with db.read() as session:
         assert session.get(PublicFiling, order_id).rated_at is not None
     again = client.post(f"/m/t/{number}/rate", data=rating, follow_redirects=False)

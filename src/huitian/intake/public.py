@@ -39,7 +39,7 @@ from huitian.intake.photos import Photo
 from huitian.lib.privacy import mask_name, mask_phone
 from huitian.orders import flows
 from huitian.orders import service as orders_service
-from huitian.orders.enums import Action, Channel, EventKind, OrderStatus, OrderType, Satisfaction
+from huitian.orders.enums import Action, CallbackVia, Channel, EventKind, OrderStatus, OrderType, Satisfaction
 from huitian.orders.models import Order
 from huitian.orders.schemas import ActionRequest, OrderCreate
 from huitian.units import service as units_service
@@ -271,6 +271,7 @@ def rate(
         resolved=resolved,
         satisfaction=satisfaction,
         comment=f"{ONLINE_RATING_COMMENT} {comment}".strip()[:2000],
+        via=CallbackVia.ONLINE,
     )
     flows.perform(session, order=order, principal=SYSTEM, req=req, now=now)
     filing.rated_at = now or utcnow()

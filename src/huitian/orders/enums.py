@@ -193,6 +193,18 @@ class Satisfaction(StrEnum):
         return {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意"}[self.value]
 
 
+class CallbackVia(StrEnum):
+    """How a callback (回访) was made (Art. 23: phone, SMS or online)."""
+
+    PHONE = "phone"
+    SMS = "sms"
+    ONLINE = "online"
+
+    @property
+    def label(self) -> str:
+        return {"phone": "电话回访", "sms": "短信回访", "online": "网上评价"}[self.value]
+
+
 class AssignmentRole(StrEnum):
     LEAD = "lead"
     CO = "co"

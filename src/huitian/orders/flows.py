@@ -25,6 +25,7 @@ from huitian.orders.enums import (
     Action,
     AssignmentRole,
     AssignmentStatus,
+    CallbackVia,
     EventKind,
     OrderStatus,
     OrderType,
@@ -379,7 +380,7 @@ def _callback(session: Session, o: Order, r: Relation, req: ActionRequest, now: 
         "resolved": resolved,
         "satisfaction": satisfaction.value,
         "comment": req.comment,
-        "via": "online" if r.owner else "hotline",
+        "via": (req.via or (CallbackVia.ONLINE if r.owner else CallbackVia.PHONE)).value,
     }
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from huitian.areas.enums import Crs
-from huitian.orders.enums import Action, Channel, OrderType, Outcome, Priority, Satisfaction
+from huitian.orders.enums import Action, CallbackVia, Channel, OrderType, Outcome, Priority, Satisfaction
 
 PHONE_RE = re.compile(r"^\+?[0-9][0-9-]{4,19}$")
 
@@ -69,6 +69,7 @@ class ActionRequest(BaseModel):
     resolved: bool | None = None
     satisfaction: Satisfaction | None = None
     comment: str | None = Field(default=None, max_length=2000)
+    via: CallbackVia | None = Field(default=None, description="how the callback was made (callback)")
     into: str | None = Field(default=None, description="id or number of the order merged into")
     outcome: Outcome | None = Field(default=None, description="Art. 11 outcome (close at intake)")
 
