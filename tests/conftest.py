@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 
 from huitian import migrate
 from huitian.app import create_app
+from huitian.config import get_settings
 from huitian.db import Database
 from tests import factories
 
@@ -33,6 +34,15 @@ class Databases:
     template_url: str
     admin_url: str | None = None
     template_path: Path | None = None
+
+
+@pytest.fixture(autouse=True)
+def fresh_settings() -> Iterator[None]:
+    """Settings are read from the environment once per process; a test that sets HUITIAN_* variables
+    (monkeypatch.setenv in its fixtures) gets them read afresh."""
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
 
 
 @pytest.fixture(scope="session")

@@ -34,6 +34,16 @@ class Settings(BaseSettings):
         default=True,
         description="Run the background jobs inside `huitian serve` (for the embedded SQLite default).",
     )
+    upload_dir: str = Field(default="./uploads", description="Folder where order photos are stored.")
+    map_tile_url: str | None = Field(
+        default=None,
+        description="Tile URL template of an intranet map server (e.g. http://tiles.local/{z}/{x}/{y}.png); "
+        "maps show our own GeoJSON only when unset.",
+    )
+    public_base_url: str | None = Field(
+        default=None,
+        description="Public address that QR codes point to ({url}/p/{code}); else the request's.",
+    )
     model_dir: str = Field(default="./models", description="Folder where trained classifier models are kept.")
     open311_jurisdiction: str | None = Field(
         default=None, description="If set, Open311 requests naming another jurisdiction_id get 404."

@@ -25,7 +25,7 @@ def require_registrar(principal: Principal) -> None:
 
 
 def qr_base(request: Request) -> str:
-    configured = getattr(request.app.state.settings, "public_base_url", None)
+    configured = request.app.state.settings.public_base_url
     return assets_service.base_url(configured=configured, request_base=str(request.base_url))
 
 

@@ -29,6 +29,7 @@ from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from huitian.config import get_settings
 from huitian.errors import DomainError, Unprocessable
 from huitian.intake.models import OrderAttachment
 from huitian.sla import service as sla_service
@@ -37,7 +38,6 @@ MAX_BYTES = 8 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # a 40-megapixel photo; phones take 12–50 MP, larger is refused
 MAX_PHOTOS = 3
 FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
-DEFAULT_UPLOAD_DIR = "./uploads"
 
 
 class UnsupportedMediaType(DomainError):
@@ -50,7 +50,7 @@ class PayloadTooLarge(DomainError):
 
 def upload_dir() -> Path:
     """The folder photos are stored in: HUITIAN_UPLOAD_DIR, default ./uploads (created when needed)."""
-    return Path(os.environ.get("HUITIAN_UPLOAD_DIR") or DEFAULT_UPLOAD_DIR).expanduser()
+    return Path(get_settings().upload_dir).expanduser()
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ only fills the hidden lat/lon from the browser's location or a map pick and show
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -17,6 +16,7 @@ from pydantic import ValidationError
 
 from huitian.auth.deps import OptionalPrincipal, SessionDep, WriteSessionDep
 from huitian.auth.enums import Role
+from huitian.config import get_settings
 from huitian.errors import DomainError, Unprocessable
 from huitian.intake import patrol as patrol_service
 from huitian.intake import photos as photos_service
@@ -81,7 +81,7 @@ def _photos(files: list[UploadFile]) -> list[photos_service.Photo]:
 def _map_context() -> dict:
     """Leaflet is used only when set-up put it under /static/vendor and a tile server is configured
     (government intranets have no internet tiles)."""
-    tiles = os.environ.get("HUITIAN_MAP_TILE_URL")
+    tiles = get_settings().map_tile_url
     leaflet = render.vendor_url("leaflet/leaflet.js")
     return {"leaflet": leaflet if tiles else None, "tiles": tiles}
 
