@@ -111,3 +111,13 @@ def test_a_cross_site_api_post_riding_on_the_session_cookie_is_refused(client: T
     assert (
         client.post("/api/v1/orders", json=body, headers={"Origin": "http://testserver"}).status_code == 201
     )
+
+
+def test_the_intranet_map_server_may_serve_images_and_nothing_else(db_url: str):
+    from huitian.app import create_app
+    from huitian.config import Settings
+
+    settings = Settings(database_url=db_url, map_tile_url="http://tiles.local:8080/{z}/{x}/{y}.png")
+    with TestClient(create_app(db_url, settings=settings, run_worker=False)) as c:
+        csp = c.get("/login").headers["content-security-policy"]
+    assert "img-src 'self' data: http://tiles.local:8080;" in csp and "script-src 'self';" in csp

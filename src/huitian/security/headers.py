@@ -7,6 +7,8 @@ inline bootstrap script; they get a policy of their own that allows exactly that
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CSP = "; ".join(
@@ -46,6 +48,19 @@ BASE_HEADERS = {
 }
 
 
+def _csp(scope: Scope) -> str:
+    """The policy, with the intranet map server's origin added to img-src when one is configured."""
+    app = scope.get("app")
+    tiles = getattr(getattr(getattr(app, "state", None), "settings", None), "map_tile_url", None)
+    if tiles:
+        parts = urlsplit(tiles)
+        if parts.scheme in ("http", "https") and parts.netloc:
+            return CSP.replace(
+                "img-src 'self' data:", f"img-src 'self' data: {parts.scheme}://{parts.netloc}"
+            )
+    return CSP
+
+
 class SecurityHeadersMiddleware:
     """Adds the headers above unless the route set them itself. Responses other than static files
     also get `Cache-Control: no-store` (they may carry citizens' personal data) unless they set one;
@@ -60,7 +75,7 @@ class SecurityHeadersMiddleware:
             return
         path: str = scope.get("path", "")
         extra = dict(BASE_HEADERS)
-        extra["content-security-policy"] = DOCS_CSP if path in DOCS_PATHS else CSP
+        extra["content-security-policy"] = DOCS_CSP if path in DOCS_PATHS else _csp(scope)
         if not path.startswith("/static/"):
             extra["cache-control"] = "no-store"
         if scope.get("scheme") == "https":
