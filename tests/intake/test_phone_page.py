@@ -137,3 +137,12 @@ def test_rating_after_the_reply_records_the_callback_and_before_it_is_refused(cl
 def test_the_category_hint_is_empty_without_an_active_model(client):
     r = client.post("/m/suggest", data={"description": "路灯不亮"} | csrf(client))
     assert r.status_code == 200 and r.json() == {"category": []}
+
+
+def test_one_phone_number_files_at_most_five_times_an_hour(client, db):
+    for _ in range(5):
+        assert file(client, citizen_phone=PHONE).status_code == 200
+    r = file(client, citizen_phone="138-1234-5678")  # the same number, written differently
+    assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
+    with db.read() as session:
+        assert len(session.scalars(select(Order.id)).all()) == 5

@@ -6,7 +6,7 @@ import math
 from pathlib import Path
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
@@ -18,6 +18,7 @@ from huitian.auth.deps import OptionalPrincipal, SessionDep, WriteSessionDep
 from huitian.auth.service import Principal
 from huitian.errors import NotFound
 from huitian.orders import service as orders_service
+from huitian.security.ratelimit import PUBLIC_FILING
 from huitian.web import render
 
 router = APIRouter(include_in_schema=False)
@@ -67,7 +68,7 @@ def part_page(code: str, request: Request, session: SessionDep, filed: str | Non
     return _page(request, "assets/part.html", None, ctx)
 
 
-@router.post("/p/{code}")
+@router.post("/p/{code}", dependencies=[Depends(PUBLIC_FILING)])
 def file_from_part(
     code: str,
     request: Request,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
@@ -22,6 +22,7 @@ from huitian.intake import patrol as patrol_service
 from huitian.intake import photos as photos_service
 from huitian.intake import public as public_service
 from huitian.orders.enums import Satisfaction
+from huitian.security.ratelimit import PUBLIC_FILING
 from huitian.web import render
 
 router = APIRouter(include_in_schema=False)
@@ -104,7 +105,7 @@ def phone_suggest(session: SessionDep, description: str = Form("")) -> JSONRespo
     return JSONResponse({"category": [h.__dict__ for h in hints]})
 
 
-@router.post("/m", response_class=HTMLResponse)
+@router.post("/m", response_class=HTMLResponse, dependencies=[Depends(PUBLIC_FILING)])
 def phone_file(
     request: Request,
     session: WriteSessionDep,

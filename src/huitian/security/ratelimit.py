@@ -160,3 +160,7 @@ def rate_limit(name: str, *, per_ip: Limit | None = None, per_phone: Limit | Non
 
     check.__name__ = f"rate_limit_{name}"
     return check
+
+
+# Anonymous filing (the resident phone page, 扫码即诉): per address and per phone number given.
+PUBLIC_FILING = rate_limit("public_filing", per_ip=(20, 3600), per_phone=(5, 3600))
