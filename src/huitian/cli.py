@@ -12,6 +12,7 @@ from rich.progress import Progress
 
 from huitian.config import get_settings, normalise_db_url
 from huitian.intelligence import cli as intelligence_cli
+from huitian.transfer import cli as transfer_cli
 
 app = typer.Typer(help="回天 Huitian: 接诉即办 work orders for mega-communities.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -271,6 +272,8 @@ def demo(
 
 
 app.add_typer(intelligence_cli.app, name="model")
+app.command("import")(transfer_cli.import_orders)
+app.command("export")(transfer_cli.export_orders)
 
 
 if __name__ == "__main__":

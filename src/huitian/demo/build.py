@@ -29,6 +29,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from huitian.areas.models import Area
+from huitian.assets.demo import build_parts
 from huitian.auth import service as auth_service
 from huitian.auth.models import User
 from huitian.categories.models import Category
@@ -45,6 +46,7 @@ from huitian.demo.mixes import (
     TYPE_WEIGHTS,
 )
 from huitian.demo.textgen import TextGen
+from huitian.hotline import service as hotline_service
 from huitian.lib import chain
 from huitian.orders.enums import (
     Channel,
@@ -288,7 +290,9 @@ def build_demo(
                 )
     with Session(engine) as session:  # the seed plans (2021–2025, 2022), linked to the demo's units
         plans = plans_service.load_seed_plans(session)
+        kb_entries = hotline_service.load_starter(session)  # the policy knowledge base's starter set
         session.commit()
+    parts = build_parts(engine, seed=seed)  # city parts with their QR codes (扫码即知、扫码即诉)
     report("done", 1.0)
     stats = summarise(order_rows, event_rows, assignment_rows)
     stats |= {
@@ -297,11 +301,10 @@ def build_demo(
         "categories": len(categories),
         "users": len(users),
         "plans": len(plans),
+        "kb_entries": kb_entries,
+        "parts": parts,
         "seconds": round(time.perf_counter() - started, 1),
     }
-    from huitian.assets.demo import build_parts  # noqa: PLC0415 - city parts (扫码即知), assets/demo.py
-
-    stats["parts"] = build_parts(engine, seed=seed)
     return stats
 
 
