@@ -23,7 +23,7 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   touch "$stamp"
 fi
 
-# Front-end packages (htmx, ECharts, Leaflet) from the npm registry, as pinned in package-lock.json,
+# Front-end packages (htmx, ECharts, Leaflet, Swagger UI for /docs) from the npm registry, as pinned in package-lock.json,
 # copied to where the app serves them (/static/vendor/…; the folder is git-ignored). The app runs
 # without them: the pages are plain forms that work without JavaScript.
 VENDOR=src/huitian/web/static/vendor
@@ -35,11 +35,12 @@ if command -v npm >/dev/null 2>&1; then
   if [ -f node_modules/.package-lock.json ] &&
     { [ ! -f "$VENDOR/.stamp" ] || ! cmp -s package-lock.json "$VENDOR/.stamp"; }; then
     tmp=$(mktemp -d "${VENDOR%/vendor}/.vendor.XXXXXX")
-    mkdir -p "$tmp/htmx" "$tmp/echarts" "$tmp/leaflet"
+    mkdir -p "$tmp/htmx" "$tmp/echarts" "$tmp/leaflet" "$tmp/swagger-ui"
     cp node_modules/htmx.org/dist/htmx.min.js "$tmp/htmx/"
     cp node_modules/echarts/dist/echarts.min.js "$tmp/echarts/"
     cp -R node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css \
       node_modules/leaflet/dist/images "$tmp/leaflet/"
+    cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css "$tmp/swagger-ui/"
     cp package-lock.json "$tmp/.stamp"
     rm -rf "$VENDOR"
     mv "$tmp" "$VENDOR"

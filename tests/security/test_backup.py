@@ -33,7 +33,7 @@ def needs_tools(db_url: str) -> None:
         try:
             backup._tool("pg_dump")
         except backup.BackupError:
-            pytest.skip("pg_dump is not installed")
+            pytest.fail("pg_dump is not installed (scripts/pg-start.sh installs postgresql)")
 
 
 def test_a_backup_restored_over_later_changes_gives_back_every_row(db_url: str, api, tmp_path: Path):

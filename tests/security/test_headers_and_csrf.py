@@ -121,3 +121,11 @@ def test_the_intranet_map_server_may_serve_images_and_nothing_else(db_url: str):
     with TestClient(create_app(db_url, settings=settings, run_worker=False)) as c:
         csp = c.get("/login").headers["content-security-policy"]
     assert "img-src 'self' data: http://tiles.local:8080;" in csp and "script-src 'self';" in csp
+
+
+def test_the_api_documentation_page_loads_nothing_from_outside(client):
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in page.text
+    assert "https://" not in page.text and "http://" not in page.text
+    assert "cdn" not in page.headers["content-security-policy"]
