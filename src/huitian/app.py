@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -36,9 +37,13 @@ def create_app(
 ) -> FastAPI:
     settings = settings or get_settings()
     db = Database(database_url or settings.database_url)
-    with db.write() as session:
-        secret = auth_service.installation_secret(session, configured=settings.secret_key)
-        session.commit()
+    try:
+        with db.write() as session:
+            secret = auth_service.installation_secret(session, configured=settings.secret_key)
+            session.commit()
+    except IntegrityError:  # another process created the secret at the same moment: use theirs
+        with db.read() as session:
+            secret = auth_service.installation_secret(session, configured=settings.secret_key)
     run_worker = settings.embedded_worker if run_worker is None else run_worker
 
     @contextlib.asynccontextmanager
