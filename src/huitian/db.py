@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
+import weakref
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy import DateTime, MetaData, create_engine, event, make_url
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -57,7 +60,9 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=16, max_overflow=48
         )
-        writer = threading.Lock()
+        writer = WriterQueue(make_url(url).database)
+        engine.huitian_writer = writer  # closed by Database.dispose, or when the engine is collected
+        weakref.finalize(engine, writer.close)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", lambda conn: _sqlite_begin(conn, writer))
         event.listen(engine, "commit", lambda conn: _sqlite_end(conn, writer))
@@ -77,11 +82,43 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cur.close()
 
 
-def _sqlite_begin(conn, writer: threading.Lock) -> None:
+class WriterQueue:
+    """Where SQLite writers wait their turn: on a thread lock within the process and on an flock of a
+    file beside the database across processes (`huitian serve --workers N`, `huitian worker`). SQLite's
+    own busy handler sleeps and backs off, which wastes most of the time under contention; a lock wakes
+    the next writer at once. A process that dies releases its flock with it. Writers that do not use
+    this queue (another tool) are still waited for through busy_timeout."""
+
+    def __init__(self, database: str | None) -> None:
+        self._thread = threading.Lock()
+        self._fd: int | None = None
+        if database and database != ":memory:" and not database.startswith("file:"):
+            self._fd = os.open(f"{database}-writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
+
+    def acquire(self) -> None:
+        self._thread.acquire()
+        if self._fd is not None:
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX)
+            except BaseException:
+                self._thread.release()
+                raise
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self._thread.release()
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+def _sqlite_begin(conn, writer: WriterQueue) -> None:
     # Writers take the write lock up front (BEGIN IMMEDIATE) so they queue instead of failing when a
-    # read transaction is upgraded; readers stay deferred and run in parallel under WAL. Within one
-    # process, writers first queue on a Python lock: SQLite's own busy handler sleeps and backs off,
-    # which wastes most of the time under contention. Across processes, busy_timeout still applies.
+    # read transaction is upgraded; readers stay deferred and run in parallel under WAL. Before that they
+    # queue in the WriterQueue.
     if conn.get_execution_options().get("huitian_write"):
         writer.acquire()
         conn.info["huitian_writer"] = True
@@ -94,7 +131,7 @@ def _sqlite_begin(conn, writer: threading.Lock) -> None:
         conn.exec_driver_sql("BEGIN")
 
 
-def _sqlite_end(conn, writer: threading.Lock) -> None:
+def _sqlite_end(conn, writer: WriterQueue) -> None:
     if conn.info.pop("huitian_writer", False):
         writer.release()
 
@@ -116,3 +153,6 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        writer = getattr(self.engine, "huitian_writer", None)
+        if writer is not None:
+            writer.close()
