@@ -7,6 +7,7 @@ a file copy on SQLite, CREATE DATABASE … TEMPLATE on PostgreSQL.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import uuid
@@ -76,23 +77,32 @@ def _build_template(url: str) -> None:
     db.dispose()
 
 
-@pytest.fixture
-def db_url(databases: Databases, tmp_path: Path) -> Iterator[str]:
+@contextlib.contextmanager
+def template_copy(databases: Databases, folder: Path, prefix: str) -> Iterator[str]:
+    """A fresh copy of the migrated, seeded template database; dropped afterwards on PostgreSQL."""
     if databases.kind == "sqlite":
-        path = tmp_path / "test.db"
+        path = folder / f"{prefix}.db"
         shutil.copyfile(databases.template_path, path)
         yield f"sqlite:///{path}"
         return
     admin = make_url(databases.admin_url)
     tpl = make_url(databases.template_url).database
-    name = f"huitian_t_{uuid.uuid4().hex[:10]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     engine = create_engine(admin, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{tpl}"'))
-    yield admin.set(database=name).render_as_string(hide_password=False)
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    engine.dispose()
+    try:
+        yield admin.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
+
+
+@pytest.fixture
+def db_url(databases: Databases, tmp_path: Path) -> Iterator[str]:
+    with template_copy(databases, tmp_path, "huitian_t") as url:
+        yield url
 
 
 @pytest.fixture

@@ -10,19 +10,15 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import socket
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
-from tests.conftest import PASSWORD, Databases
+from tests.conftest import PASSWORD, Databases, template_copy
 
 CHROMIUM = os.environ.get("HUITIAN_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -68,21 +64,8 @@ def browser_ready() -> None:
 @pytest.fixture(scope="session")
 def server_db_url(databases: Databases, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """One database for the session's server: a copy of the suite's migrated, seeded template."""
-    if databases.kind == "sqlite":
-        path = tmp_path_factory.mktemp("browser") / "server.db"
-        shutil.copyfile(databases.template_path, path)
-        yield f"sqlite:///{path}"
-        return
-    admin = make_url(databases.admin_url)
-    tpl = make_url(databases.template_url).database
-    name = f"huitian_b_{uuid.uuid4().hex[:10]}"
-    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{tpl}"'))
-    yield admin.set(database=name).render_as_string(hide_password=False)
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    engine.dispose()
+    with template_copy(databases, tmp_path_factory.mktemp("browser"), "huitian_b") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
