@@ -209,6 +209,26 @@ def load_starter(session: Session, *, path: Path = KB_FILE) -> int:
 # --- answer at once -------------------------------------------------------------------------------------
 
 
+def take_call(
+    session: Session,
+    *,
+    principal: Principal,
+    data: OrderCreate,
+    close: ActionRequest | None = None,
+    link_to: str | None = None,
+) -> Order:
+    """A call taken at the hotline entry: the new order, closed at once with an Art. 11 outcome when the
+    operator chose one, and linked to the caller's earlier order on the same matter when asked."""
+    order = orders_service.create_order(session, data=data, principal=principal).order
+    session.flush()
+    if close is not None:
+        close.version = order.version
+        flows.perform(session, order=order, principal=principal, req=close)
+    if link_to:
+        link_orders(session, principal=principal, order_ref=order.id, other_ref=link_to)
+    return order
+
+
 def answer_at_once(session: Session, *, principal: Principal, data: AnswerAtOnce) -> Order:
     """A consultation received and answered at once with the entry's text: closed, outcome `answered`."""
     require_centre(principal)

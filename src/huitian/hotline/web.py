@@ -11,7 +11,6 @@ from huitian.auth.deps import OptionalPrincipal, SessionDep, WriteSessionDep
 from huitian.errors import DomainError
 from huitian.hotline import service as hotline_service
 from huitian.hotline.schemas import AnswerAtOnce
-from huitian.orders import flows
 from huitian.orders import service as orders_service
 from huitian.orders.enums import INTAKE_OUTCOMES, Action, Channel, Outcome
 from huitian.orders.schemas import ActionRequest, OrderCreate
@@ -101,15 +100,13 @@ def hotline_order(
             request, principal, session, values=values | extra, error=validation_message(exc), status=422
         )
     try:
-        order = orders_service.create_order(session, data=data, principal=principal).order
-        session.flush()
-        if "outcome" in extra:
-            close.version = order.version
-            flows.perform(session, order=order, principal=principal, req=close)
-        if "link_to" in extra:
-            hotline_service.link_orders(
-                session, principal=principal, order_ref=order.id, other_ref=extra["link_to"]
-            )
+        order = hotline_service.take_call(
+            session,
+            principal=principal,
+            data=data,
+            close=close if "outcome" in extra else None,
+            link_to=extra.get("link_to"),
+        )
         number = orders_service.public_number(order)
         session.commit()
     except DomainError as exc:
