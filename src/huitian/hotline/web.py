@@ -14,7 +14,7 @@ from huitian.hotline.schemas import AnswerAtOnce
 from huitian.orders import service as orders_service
 from huitian.orders.enums import INTAKE_OUTCOMES, Action, Channel, Outcome
 from huitian.orders.schemas import ActionRequest, OrderCreate
-from huitian.web.web import _category_options, _clean, _page, _to_login, error_message, validation_message
+from huitian.web.web import category_options, clean, error_message, page, to_login, validation_message
 
 router = APIRouter(include_in_schema=False)
 OUTCOMES = [o for o in Outcome if o in INTAKE_OUTCOMES]
@@ -37,16 +37,16 @@ def _entry(request, principal, session, *, values: dict, error: str | None = Non
         "open_callers": [o for o in callers if o.status not in ("closed", "merged")],
         "hits": hits,
         "outcomes": OUTCOMES,
-        "categories": _category_options(session),
+        "categories": category_options(session),
     }
-    return _page(request, "hotline/entry.html", principal, context, status_code=status)
+    return page(request, "hotline/entry.html", principal, context, status_code=status)
 
 
 def _allowed(request: Request, principal) -> Response | None:
     if principal is None:
-        return _to_login(request)
+        return to_login(request)
     if not principal.is_centre:
-        return _page(request, "error.html", principal, {"message": "热线受理页面仅供12345话务员使用。"}, 403)
+        return page(request, "error.html", principal, {"message": "热线受理页面仅供12345话务员使用。"}, 403)
     return None
 
 
@@ -62,7 +62,7 @@ def hotline_page(
     if refused:
         return refused
     return _entry(
-        request, principal, session, values=_clean({"phone": phone, "kb": kb, "citizen_phone": phone})
+        request, principal, session, values=clean({"phone": phone, "kb": kb, "citizen_phone": phone})
     )
 
 
@@ -88,8 +88,8 @@ def hotline_order(
         return refused
     fields = {"type": type, "title": title, "description": description, "address": address}
     fields |= {"category_code": category_code, "citizen_name": citizen_name, "citizen_phone": citizen_phone}
-    values = _clean(fields | {"priority": priority})
-    extra = _clean({"outcome": outcome, "reason": reason, "link_to": link_to})
+    values = clean(fields | {"priority": priority})
+    extra = clean({"outcome": outcome, "reason": reason, "link_to": link_to})
     try:
         data = OrderCreate.model_validate({**values, "channel": Channel.HOTLINE.value})
         close = ActionRequest(
@@ -130,7 +130,7 @@ def hotline_answer(
     refused = _allowed(request, principal)
     if refused:
         return refused
-    values = _clean(
+    values = clean(
         {"description": description, "citizen_name": citizen_name, "citizen_phone": citizen_phone}
     )
     try:

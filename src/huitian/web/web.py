@@ -98,7 +98,7 @@ _STATUS_HEADLINES = {
 # --- shared helpers --------------------------------------------------------------------------------
 
 
-def _page(
+def page(
     request: Request,
     name: str,
     principal: Principal | None,
@@ -114,7 +114,7 @@ def _page(
     return templates.TemplateResponse(request, name, ctx, status_code=status_code)
 
 
-def _to_login(request: Request) -> RedirectResponse:
+def to_login(request: Request) -> RedirectResponse:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
 
@@ -145,12 +145,12 @@ def validation_message(exc: ValidationError) -> str:
     return "填写的内容不完整或有误:" + ";".join(parts)
 
 
-def _clean(values: dict[str, str | None]) -> dict[str, str]:
+def clean(values: dict[str, str | None]) -> dict[str, str]:
     """Form fields as given, trimmed, empty ones left out (an empty field means 'not given')."""
     return {k: v.strip() for k, v in values.items() if v is not None and v.strip() != ""}
 
 
-def _category_options(session: Session) -> list[tuple[str, str]]:
+def category_options(session: Session) -> list[tuple[str, str]]:
     """(code, 一级/二级/三级 names) for every active category, for a datalist."""
     cats = categories_service.list_categories(session)
     names = {c.code: c.name for c in cats}
@@ -171,7 +171,7 @@ def _unit_options(session: Session) -> list[tuple[str, list[tuple[str, str]]]]:
 
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, next: str | None = None) -> HTMLResponse:
-    return _page(request, "login.html", None, {"error": None, "next": _safe_next(next), "username": ""})
+    return page(request, "login.html", None, {"error": None, "next": _safe_next(next), "username": ""})
 
 
 @router.post("/login")
@@ -186,7 +186,7 @@ def login(
         user = auth_service.authenticate(session, username=username, password=password)
     except Unauthorized:
         context = {"error": "用户名或密码错误", "next": _safe_next(next), "username": username}
-        return _page(request, "login.html", None, context, status_code=401)
+        return page(request, "login.html", None, context, status_code=401)
     request.session.clear()
     request.session.update({"uid": user.id, "tv": user.token_version})
     return RedirectResponse(_safe_next(next), status_code=303)
@@ -296,7 +296,7 @@ def parse_list_query(request: Request) -> ListQuery:
 @router.get("/orders", response_class=HTMLResponse)
 def order_list(request: Request, principal: OptionalPrincipal, session: SessionDep) -> Response:
     if principal is None:
-        return _to_login(request)
+        return to_login(request)
     query = parse_list_query(request)
     items, total, status_code = [], 0, 200
     if not query.errors:
@@ -323,7 +323,7 @@ def order_list(request: Request, principal: OptionalPrincipal, session: SessionD
         "next_url": page_url(query.page + 1) if query.page < pages else None,
         "unit_names": {u.code: u.name for u in units.values()},
     }
-    return _page(request, "orders/list.html", principal, context, status_code=status_code)
+    return page(request, "orders/list.html", principal, context, status_code=status_code)
 
 
 # --- new order -------------------------------------------------------------------------------------
@@ -353,19 +353,19 @@ def _new_form(
     context = {
         "values": values,
         "error": error,
-        "categories": _category_options(session),
+        "categories": category_options(session),
         "channel_label": CREATOR_CHANNELS[principal.role].label,
         "show_priority": principal.role == Role.OPERATOR,
     }
-    return _page(request, "orders/new.html", principal, context, status_code=status_code)
+    return page(request, "orders/new.html", principal, context, status_code=status_code)
 
 
 @router.get("/orders/new", response_class=HTMLResponse)
 def new_order_page(request: Request, principal: OptionalPrincipal, session: SessionDep) -> Response:
     if principal is None:
-        return _to_login(request)
+        return to_login(request)
     if principal.role not in CREATOR_CHANNELS:
-        return _page(request, "error.html", principal, {"message": "您的角色不能登记新工单。"}, 403)
+        return page(request, "error.html", principal, {"message": "您的角色不能登记新工单。"}, 403)
     return _new_form(request, principal, session, {"type": OrderType.COMPLAINT.value})
 
 
@@ -388,8 +388,8 @@ def new_order(
     if principal is None:
         return RedirectResponse("/login", status_code=303)
     if principal.role not in CREATOR_CHANNELS:
-        return _page(request, "error.html", principal, {"message": "您的角色不能登记新工单。"}, 403)
-    values = _clean(
+        return page(request, "error.html", principal, {"message": "您的角色不能登记新工单。"}, 403)
+    values = clean(
         {
             "type": type,
             "title": title,
@@ -443,7 +443,7 @@ def _detail(
     try:
         order = _read(session, principal, ref)
     except NotFound:
-        return _page(request, "error.html", principal, {"message": f"未找到工单 {ref},或您无权查看。"}, 404)
+        return page(request, "error.html", principal, {"message": f"未找到工单 {ref},或您无权查看。"}, 404)
     units = units_service.directory(session)
     unit_names = {u.code: u.name for u in units.values()}
     allowed = order.allowed_actions
@@ -454,17 +454,17 @@ def _detail(
         "events": [(e, render.describe_payload(e.payload, unit_names)) for e in order.events],
         "actions": [Action(a) for a in allowed],
         "unit_options": _unit_options(session) if UNIT_ACTIONS & set(allowed) else [],
-        "categories": _category_options(session) if Action.DISPATCH.value in allowed else [],
+        "categories": category_options(session) if Action.DISPATCH.value in allowed else [],
         "intake_outcomes": sorted(INTAKE_OUTCOMES, key=lambda x: x.value),
         "can_close_at_intake": order.status == OrderStatus.RECEIVED.value,
     }
-    return _page(request, "orders/detail.html", principal, context, status_code=status_code)
+    return page(request, "orders/detail.html", principal, context, status_code=status_code)
 
 
 @router.get("/orders/{ref}", response_class=HTMLResponse)
 def order_detail(ref: str, request: Request, principal: OptionalPrincipal, session: SessionDep) -> Response:
     if principal is None:
-        return _to_login(request)
+        return to_login(request)
     return _detail(request, principal, session, ref)
 
 
@@ -493,7 +493,7 @@ def order_action(
 ) -> Response:
     if principal is None:
         return RedirectResponse("/login", status_code=303)
-    fields = _clean(
+    fields = clean(
         {
             "action": action,
             "version": version,
