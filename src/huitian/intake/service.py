@@ -21,7 +21,7 @@ from huitian.auth.service import Principal
 from huitian.categories import service as categories_service
 from huitian.categories.models import Category
 from huitian.db import utcnow
-from huitian.errors import BadRequest, Forbidden, NotFound, Unauthorized
+from huitian.errors import BadRequest, DomainError, Forbidden, NotFound, Unauthorized
 from huitian.intake.models import Open311Request
 from huitian.lib.privacy import mask_name, mask_phone
 from huitian.lib.ttlcache import TTLCache
@@ -237,19 +237,44 @@ def parse_request(session: Session, *, req: NewRequest) -> tuple[OrderCreate, Op
 
 def create_request(session: Session, *, req: NewRequest, principal: Principal) -> Filed:
     """File a service request as a new order (channel open311) and keep its Open311 extras. Flushes."""
-    data, extra = parse_request(session, req=req)
-    created = orders_service.create_order(session, data=data, principal=principal)
-    extra.order_id = created.order.id
-    extra.api_key_id = principal.api_key_id
-    extra.created_at = created.order.created_at
-    session.add(extra)
+    result = create_requests(session, reqs=[req])[0]
+    if isinstance(result, DomainError):
+        raise result
+    return result
+
+
+def create_requests(session: Session, *, reqs: list[NewRequest]) -> list[Filed | DomainError]:
+    """File many service requests at once (the POST route's group commit): each is checked (its api_key,
+    then the spec and our rules) on its own, the good ones become orders through one
+    orders.service.create_orders call, and their Open311 extras go in with them. One result per request,
+    in order: the Filed request, or the DomainError that kept it out. Flushes."""
+    results: list[Filed | DomainError | None] = [None] * len(reqs)
+    good: list[tuple[int, OrderCreate, Open311Request, Principal]] = []
+    for i, req in enumerate(reqs):
+        try:
+            principal = principal_for_key(session, key=req.api_key)
+            data, extra = parse_request(session, req=req)
+        except DomainError as exc:
+            results[i] = exc
+            continue
+        good.append((i, data, extra, principal))
+    created = orders_service.create_orders(session, items=[(data, p) for _, data, _, p in good])
+    for (i, _, extra, principal), made in zip(good, created, strict=True):
+        if isinstance(made, DomainError):
+            results[i] = made
+            continue
+        extra.order_id = made.order.id
+        extra.api_key_id = principal.api_key_id
+        extra.created_at = made.order.created_at
+        session.add(extra)
+        results[i] = Filed(
+            order=made.order,
+            number=orders_service.public_number(made.order),
+            service_notice=service_notice(made.order),
+            account_id=(reqs[i].account_id or "").strip() or None,
+        )
     session.flush()
-    return Filed(
-        order=created.order,
-        number=orders_service.public_number(created.order),
-        service_notice=service_notice(created.order),
-        account_id=(req.account_id or "").strip() or None,
-    )
+    return [r for r in results if r is not None]
 
 
 def _coordinate(value: str | None, name: str, bound: float) -> float | None:
