@@ -1,14 +1,16 @@
 """Login throttle: after too many failed sign-ins for one username or from one client address within a
 window, both the page (POST /login) and the API (POST /api/v1/auth/token) answer 429 with Retry-After,
 without checking the password. A failure is a 401 answer; a success clears the username's count (not
-the address's). Counters are in-process (see ratelimit.py)."""
+the address's). Counters are kept in the app's database, so every app process shares them (see
+ratelimit.py); in-process for an app without a database."""
 
 from __future__ import annotations
 
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from huitian.security._asgi import fields, read_body, refusal, replay
-from huitian.security.ratelimit import SlidingWindow, client_address
+from huitian.security.ratelimit import DbWindow, SlidingWindow, client_address, database_of
 
 LOGIN_PATHS = frozenset({"/login", "/api/v1/auth/token"})
 PER_USERNAME = (10, 300.0)  # failures per username in 5 minutes
@@ -23,18 +25,34 @@ class LoginThrottleMiddleware:
         per_address: tuple[int, float] = PER_ADDRESS,
     ) -> None:
         self.app = app
-        self.by_user = SlidingWindow(limit=per_username[0], window_s=per_username[1])
-        self.by_address = SlidingWindow(limit=per_address[0], window_s=per_address[1])
+        self.per_username, self.per_address = per_username, per_address
+        self.by_user: SlidingWindow | DbWindow = SlidingWindow(*per_username)
+        self.by_address: SlidingWindow | DbWindow = SlidingWindow(*per_address)
+        self._shared = False
+
+    def _use_database(self, scope: Scope) -> None:
+        """Once, on the first sign-in: count in the app's database when it has one."""
+        self._shared = True
+        shared = database_of(scope["app"]) if "app" in scope else None
+        if shared is not None:
+            db, secret = shared
+            self.by_user = DbWindow(db, "login:username", *self.per_username, secret)
+            self.by_address = DbWindow(db, "login:address", *self.per_address, secret)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST" or scope.get("path") not in LOGIN_PATHS:
             await self.app(scope, receive, send)
             return
+        if not self._shared:
+            self._use_database(scope)
         body = await read_body(receive)
         username = (await fields(scope, body)).get("username")
         user_key = username[:200] if isinstance(username, str) else ""
         address = client_address(scope)
-        wait = max(self.by_user.retry_after(user_key), self.by_address.retry_after(address))
+        wait = max(
+            await run_in_threadpool(self.by_user.retry_after, user_key),
+            await run_in_threadpool(self.by_address.retry_after, address),
+        )
         if wait:
             response = refusal(
                 scope,
@@ -56,7 +74,7 @@ class LoginThrottleMiddleware:
 
         await self.app(scope, replay(body, receive), watch)
         if status == 401:
-            self.by_user.hit(user_key)
-            self.by_address.hit(address)
+            await run_in_threadpool(self.by_user.hit, user_key)
+            await run_in_threadpool(self.by_address.hit, address)
         elif 200 <= status < 400:
-            self.by_user.clear(user_key)
+            await run_in_threadpool(self.by_user.clear, user_key)

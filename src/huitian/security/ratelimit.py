@@ -1,26 +1,38 @@
-"""Rate limits: a sliding-window counter kept in the process, a FastAPI dependency for public filing
+"""Rate limits: sliding-window counters, a FastAPI dependency for public filing
 (`rate_limit("public_filing", per_ip=(20, 3600), per_phone=(5, 3600))`), and the login throttle.
 
-The counters live in the memory of one process (per app instance). That fits the embedded SQLite
-deployment (one `huitian serve` process). With several processes or nodes (`--workers N`, or app
-servers behind a load balancer) each keeps its own counters, so the effective limit is N times the
-configured one; a shared store (a table with a conditional UPDATE, or the proxy's own limiter) would be
-needed there. SECURITY.md says so.
+Where the app has a database (`app.state.db`, every real app) the counters live in it (DbWindow, table
+`security_rate_hits`): every app process and node on one database counts the same hits, so two nodes
+enforce one limit, not twice the limit. A check and its hit are one write transaction (serialised by
+SQLite's writer lock; on PostgreSQL by a transaction-scoped advisory lock per key), so processes racing
+on one key cannot both slip under the limit. Keys are stored as keyed hashes, never as the address or
+phone number itself. An app without a database (a bare FastAPI app in a test) falls back to in-process
+counters (SlidingWindow).
 
 Client addresses are the socket's peer address: behind a reverse proxy, run uvicorn with
 `--proxy-headers --forwarded-allow-ips=<proxy>` so that the peer is the real client."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import math
+import random
 import re
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from fastapi import HTTPException, Request
+from sqlalchemy import delete, func, select, text
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from huitian.db import Database, utcnow
+from huitian.security.models import RateHit
 
 Limit = tuple[int, float]  # (at most this many, per this many seconds)
 
@@ -80,6 +92,108 @@ class SlidingWindow:
             self._hits.pop(key, None)
 
 
+class DbWindow:
+    """The same sliding window, its hits kept in the database (table `security_rate_hits`) so that every
+    process on the database shares them. `bucket` names the limiter; keys are hashed with `secret`."""
+
+    def __init__(
+        self,
+        db: Database,
+        bucket: str,
+        limit: int,
+        window_s: float,
+        secret: str | bytes,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.db, self.bucket, self.limit, self.window_s, self.clock = db, bucket, limit, window_s, clock
+        self._secret = secret.encode() if isinstance(secret, str) else secret
+
+    def digest(self, key: str) -> str:
+        return hmac.new(self._secret, f"{self.bucket}\0{key}".encode(), hashlib.sha256).hexdigest()
+
+    def _wait(self, session: Session, digest: str, now: datetime) -> int:
+        """Seconds until `digest` may hit again (0: now), from the hits inside the window."""
+        since = now - timedelta(seconds=self.window_s)
+        hits = session.scalars(
+            select(RateHit.at)
+            .where(RateHit.bucket == self.bucket, RateHit.key == digest, RateHit.at > since)
+            .order_by(RateHit.at.desc())
+            .limit(self.limit)
+        ).all()
+        if len(hits) < self.limit:
+            return 0
+        oldest = hits[-1]  # the limit-th most recent hit: the window frees once it leaves
+        return max(1, math.ceil((oldest - since).total_seconds()))
+
+    def _add(self, session: Session, digest: str, now: datetime) -> None:
+        session.add(RateHit(bucket=self.bucket, key=digest, at=now))
+        if random.random() < 0.02:  # now and then, forget what has left this bucket's window
+            since = now - timedelta(seconds=self.window_s)
+            session.execute(delete(RateHit).where(RateHit.bucket == self.bucket, RateHit.at <= since))
+
+    def retry_after(self, key: str) -> int:
+        with self.db.read() as session:
+            return self._wait(session, self.digest(key), self.clock())
+
+    def hit(self, key: str) -> None:
+        with self.db.write() as session:
+            self._add(session, self.digest(key), self.clock())
+            session.commit()
+
+    def take(self, key: str) -> int:
+        """Count a hit unless the key is over its limit, atomically across processes; the seconds to
+        wait, or 0 when it was counted."""
+        return take_all([(self, key)])[1]
+
+    def clear(self, key: str) -> None:
+        where = (RateHit.bucket == self.bucket, RateHit.key == self.digest(key))
+        with self.db.read() as session:  # most sign-ins have nothing to clear: spare the write
+            if session.scalar(select(RateHit.id).where(*where).limit(1)) is None:
+                return
+        with self.db.write() as session:
+            session.execute(delete(RateHit).where(*where))
+            session.commit()
+
+    def count(self, key: str) -> int:
+        """Hits of `key` inside the window now (for tests and the admin)."""
+        since = self.clock() - timedelta(seconds=self.window_s)
+        with self.db.read() as session:
+            return session.scalar(
+                select(func.count())
+                .select_from(RateHit)
+                .where(RateHit.bucket == self.bucket, RateHit.key == self.digest(key), RateHit.at > since)
+            )
+
+
+def take_all(checks: list[tuple[DbWindow, str]]) -> tuple[int, int]:
+    """Check every (window, key) and, when none is over its limit, count a hit on each, in one write
+    transaction. Returns (index of the first window over its limit, seconds to wait), or (-1, 0)."""
+    if not checks:
+        return -1, 0
+    db = checks[0][0].db
+    with db.write() as session:
+        digests = [(w, w.digest(k)) for w, k in checks]
+        if not db.is_sqlite:  # SQLite's writer lock already serialises; PostgreSQL locks each key
+            for lock in sorted({int(d[:15], 16) for _, d in digests}):
+                session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock})
+        for i, (w, d) in enumerate(digests):
+            wait = w._wait(session, d, w.clock())
+            if wait:
+                return i, wait
+        for w, d in digests:
+            w._add(session, d, w.clock())
+        session.commit()
+    return -1, 0
+
+
+def database_of(app) -> tuple[Database, str] | None:
+    """The app's database and secret when it has them (every real app), else None."""
+    state = app.state
+    db = getattr(state, "db", None)
+    secret = getattr(state, "secret", None)
+    return (db, secret) if isinstance(db, Database) and secret else None
+
+
 def client_address(request_or_scope) -> str:
     scope = request_or_scope if isinstance(request_or_scope, dict) else request_or_scope.scope
     client = scope.get("client")
@@ -119,28 +233,33 @@ async def _phone_of(request: Request) -> str | None:
     return None
 
 
-def _windows(request: Request, name: str, kind: str, limit: Limit) -> SlidingWindow:
+def _windows(request: Request, name: str, kind: str, limit: Limit) -> SlidingWindow | DbWindow:
     state = request.app.state
     store: dict | None = getattr(state, "huitian_rate_limits", None)
     if store is None:
         store = state.huitian_rate_limits = {}
     key = (name, kind, limit)
     if key not in store:
-        store[key] = SlidingWindow(limit=limit[0], window_s=limit[1])
+        shared = database_of(request.app)
+        if shared is not None:
+            store[key] = DbWindow(shared[0], f"{name}:{kind}", limit[0], limit[1], shared[1])
+        else:
+            store[key] = SlidingWindow(limit=limit[0], window_s=limit[1])
     return store[key]
 
 
 def rate_limit(name: str, *, per_ip: Limit | None = None, per_phone: Limit | None = None):
     """A dependency that answers 429 (with Retry-After) once a client address, or a phone number given
     in the body, has made `count` requests within `window_s` seconds. Every request counts, accepted or
-    not. Counters are per app instance and per `name` (routes sharing a name share their counters).
+    not. Counters are per `name` (routes sharing a name share their counters), kept in the database and
+    so shared by every app process on it (in-process for an app without a database).
 
         @router.post("/m/new", dependencies=[Depends(rate_limit("public_filing", per_ip=(20, 3600),
                                                                  per_phone=(5, 3600)))])
     """
 
     async def check(request: Request) -> None:
-        checks: list[tuple[SlidingWindow, str, str, Limit]] = []
+        checks: list[tuple[SlidingWindow | DbWindow, str, str, Limit]] = []
         if per_ip is not None:
             checks.append(
                 (_windows(request, name, "ip", per_ip), client_address(request), "from this address", per_ip)
@@ -151,6 +270,11 @@ def rate_limit(name: str, *, per_ip: Limit | None = None, per_phone: Limit | Non
                 checks.append(
                     (_windows(request, name, "phone", per_phone), phone, "for this phone number", per_phone)
                 )
+        if checks and isinstance(checks[0][0], DbWindow):
+            i, wait = await run_in_threadpool(take_all, [(w, k) for w, k, _, _ in checks])
+            if wait:
+                raise too_many(checks[i][2], checks[i][3], wait)
+            return
         for window, key, what, limit in checks:
             wait = window.retry_after(key)
             if wait:
