@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import dataclass, field
 
 import shapely
+from pydantic import ValidationError
 from shapely.geometry import shape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,7 +15,7 @@ from sqlalchemy.orm import Session
 from huitian.areas.enums import AreaLevel
 from huitian.areas.models import Area
 from huitian.areas.schemas import AreaCreate, AreaUpdate
-from huitian.errors import Conflict, NotFound, Unprocessable
+from huitian.errors import Conflict, DomainError, NotFound, Unprocessable
 from huitian.lib.ttlcache import TTLCache
 
 _names: TTLCache[list[str]] = TTLCache(ttl_s=60.0)
@@ -171,3 +173,62 @@ def locate(session: Session, *, lon: float, lat: float) -> tuple[int, str] | Non
     if not loc.ids:
         return None
     return loc.locate(lon, lat)
+
+
+# --- GeoJSON import -------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+
+
+def import_geojson(session: Session, *, data: object) -> ImportResult:
+    """Areas from a GeoJSON FeatureCollection, parents before children. Each feature's properties give
+    code, name, level and parent_code (or parent) and population; its geometry is a (Multi)Polygon in
+    WGS-84. A code that exists is updated (name, population, geometry); a new one is created.
+
+    All or nothing: every feature is checked and, when any is wrong, Unprocessable lists them all
+    (field "file", extra `errors`) and the caller rolls the session back."""
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
+        raise Unprocessable("the file must be a GeoJSON FeatureCollection", field="file")
+    features = data.get("features")
+    if not isinstance(features, list) or not features:
+        raise Unprocessable("the FeatureCollection has no features", field="file")
+    result, errors = ImportResult(), []
+    for n, feature in enumerate(features, start=1):
+        props = feature.get("properties") if isinstance(feature, dict) else None
+        if not isinstance(props, dict):
+            errors.append(f"feature {n}: no properties")
+            continue
+        code = props.get("code")
+        try:
+            existing = session.scalar(select(Area).where(Area.code == str(code))) if code else None
+            if existing is None:
+                parent = props.get("parent_code", props.get("parent"))
+                body = {k: props.get(k) for k in ("code", "name", "level")}
+                body |= {"population": props.get("population") or 0, "geometry": feature.get("geometry")}
+                create_area(session, data=AreaCreate.model_validate({**body, "parent": parent}))
+                result.created.append(str(code))
+            else:
+                if props.get("level") and props["level"] != existing.level:
+                    raise Unprocessable(
+                        f"level {props['level']!r} differs from the stored {existing.level!r}"
+                    )
+                fields = {"geometry": feature["geometry"]} if feature.get("geometry") is not None else {}
+                fields |= {k: props[k] for k in ("name", "population") if props.get(k) is not None}
+                update_area(session, area=existing, data=AreaUpdate.model_validate(fields))
+                result.updated.append(existing.code)
+        except ValidationError as exc:
+            detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            errors.append(f"feature {n} ({code or 'no code'}): {detail}")
+        except DomainError as exc:
+            errors.append(f"feature {n} ({code or 'no code'}): {exc.message}")
+    if errors:
+        raise Unprocessable(
+            f"{len(errors)} of {len(features)} features are wrong; nothing was imported",
+            field="file",
+            errors=errors,
+        )
+    return result

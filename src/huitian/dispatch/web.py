@@ -1,0 +1,163 @@
+"""Admin pages for the routing catalogue (派单目录, /admin/routing): the rules, add / edit / deactivate
+(rules are never deleted: a deactivation is recorded like every other change), and the change log."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from huitian.areas import service as areas_service
+from huitian.auth.deps import OptionalPrincipal, SessionDep, WriteSessionDep
+from huitian.auth.web import admin_page, error_status, field_errors, refused, unit_options
+from huitian.dispatch import service as dispatch_service
+from huitian.dispatch.enums import RuleChange
+from huitian.dispatch.schemas import RuleCreate, RuleUpdate
+from huitian.errors import DomainError, NotFound
+from huitian.web.web import category_options, clean, page
+
+router = APIRouter(include_in_schema=False)
+CHANGE_LABELS = {c.value: c.label for c in RuleChange}
+LOG_SIZE = 50
+
+
+def _names(session) -> dict:
+    cats = dict(category_options(session))
+    areas = {a.code: a.name for a in areas_service.list_areas(session)}
+    return {"cat_names": cats, "area_names": areas}
+
+
+def _list(request, principal, session, *, values=None, errors=None, status_code=200) -> Response:
+    rules = [dispatch_service.read_rule(session, rule=r) for r in dispatch_service.list_rules(session)]
+    names = _names(session)
+    context = {
+        "rules": rules,
+        "changes": [
+            dispatch_service.read_change(c) for c in dispatch_service.history(session, limit=LOG_SIZE)
+        ],
+        "change_labels": CHANGE_LABELS,
+        "unit_options": unit_options(session, blank="(请选择)"),
+        "values": values or {},
+        "errors": errors or {},
+        **names,
+    }
+    return admin_page(request, principal, "routing.html", context, status_code)
+
+
+@router.get("/admin/routing", response_class=HTMLResponse)
+def routing_page(request: Request, principal: OptionalPrincipal, session: SessionDep) -> Response:
+    return refused(request, principal) or _list(request, principal, session)
+
+
+@router.post("/admin/routing")
+def create_rule(
+    request: Request,
+    principal: OptionalPrincipal,
+    session: WriteSessionDep,
+    category: str | None = Form(None),
+    area: str | None = Form(None),
+    unit: str | None = Form(None),
+    note: str | None = Form(None),
+) -> Response:
+    if no := refused(request, principal):
+        return no
+    values = clean({"category": category, "area": area, "unit": unit, "note": note})
+    try:
+        data = RuleCreate.model_validate({"unit": "", **values})
+        dispatch_service.create_rule(session, data=data, principal=principal)
+        session.commit()
+    except (ValidationError, DomainError) as exc:
+        session.rollback()
+        errors = field_errors(exc)
+        return _list(
+            request, principal, session, values=values, errors=errors, status_code=error_status(errors, exc)
+        )
+    return RedirectResponse("/admin/routing", status_code=303)
+
+
+def _rule_or_404(request, principal, session, rule_id: int):
+    try:
+        return dispatch_service.get_rule(session, rule_id=rule_id), None
+    except NotFound:
+        return None, page(request, "error.html", principal, {"message": f"未找到派单规则 {rule_id}。"}, 404)
+
+
+def _edit(request, principal, session, rule, *, values=None, errors=None, status_code=200) -> Response:
+    read = dispatch_service.read_rule(session, rule=rule)
+    current = {"unit": read.unit, "note": read.note or "", "active": "1" if read.active else "0"}
+    context = {
+        "rule": read,
+        "changes": [
+            dispatch_service.read_change(c) for c in dispatch_service.history(session, rule_id=rule.id)
+        ],
+        "change_labels": CHANGE_LABELS,
+        "unit_options": unit_options(session, blank="(请选择)"),
+        "values": {**current, **(values or {})},
+        "errors": errors or {},
+        **_names(session),
+    }
+    return admin_page(request, principal, "rule.html", context, status_code)
+
+
+@router.get("/admin/routing/{rule_id}", response_class=HTMLResponse)
+def rule_page(rule_id: int, request: Request, principal: OptionalPrincipal, session: SessionDep) -> Response:
+    if no := refused(request, principal):
+        return no
+    rule, missing = _rule_or_404(request, principal, session, rule_id)
+    return missing or _edit(request, principal, session, rule)
+
+
+@router.post("/admin/routing/{rule_id}")
+def update_rule(
+    rule_id: int,
+    request: Request,
+    principal: OptionalPrincipal,
+    session: WriteSessionDep,
+    unit: str | None = Form(None),
+    note: str | None = Form(None),
+    active: str | None = Form(None),
+) -> Response:
+    if no := refused(request, principal):
+        return no
+    rule, missing = _rule_or_404(request, principal, session, rule_id)
+    if missing:
+        return missing
+    values = {"unit": (unit or "").strip(), "note": (note or "").strip(), "active": (active or "").strip()}
+    body: dict = {"note": values["note"] or None}
+    if values["unit"]:
+        body["unit"] = values["unit"]
+    if values["active"] in ("1", "0"):
+        body["active"] = values["active"] == "1"
+    try:
+        dispatch_service.update_rule(
+            session, rule=rule, data=RuleUpdate.model_validate(body), principal=principal
+        )
+        session.commit()
+    except (ValidationError, DomainError) as exc:
+        session.rollback()
+        errors = field_errors(exc)
+        rule = dispatch_service.get_rule(session, rule_id=rule_id)
+        return _edit(
+            request,
+            principal,
+            session,
+            rule,
+            values=values,
+            errors=errors,
+            status_code=error_status(errors, exc),
+        )
+    return RedirectResponse(f"/admin/routing/{rule_id}", status_code=303)
+
+
+@router.post("/admin/routing/{rule_id}/deactivate")
+def deactivate_rule(
+    rule_id: int, request: Request, principal: OptionalPrincipal, session: WriteSessionDep
+) -> Response:
+    if no := refused(request, principal):
+        return no
+    rule, missing = _rule_or_404(request, principal, session, rule_id)
+    if missing:
+        return missing
+    dispatch_service.deactivate_rule(session, rule=rule, principal=principal)
+    session.commit()
+    return RedirectResponse("/admin/routing", status_code=303)
