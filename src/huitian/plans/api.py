@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 
 from huitian.auth.deps import CurrentPrincipal, SessionDep, WriteSessionDep
-from huitian.plans import service
-from huitian.plans.enums import MicroStatus
+from huitian.errors import Unprocessable
+from huitian.plans import export, overview, service
+from huitian.plans.enums import MicroStatus, ProjectStatus
 from huitian.plans.models import Milestone
 from huitian.plans.schemas import (
     DispatchSheet,
@@ -48,6 +51,61 @@ def read_plan(plan_id: int, principal: CurrentPrincipal, session: SessionDep) ->
 @router.get("/plans/{plan_id}/dispatch-sheet", response_model=DispatchSheet)
 def dispatch_sheet(plan_id: int, principal: CurrentPrincipal, session: SessionDep) -> DispatchSheet:
     return service.dispatch_sheet(session, plan_id=plan_id)
+
+
+@router.get("/plans/{plan_id}/roadmap")
+def plan_roadmap(plan_id: int, principal: CurrentPrincipal, session: SessionDep) -> dict:
+    """The roadmap (时间表、路线图): each project's planned and actual span and milestones, late flagged."""
+    return overview.roadmap(session, plan_id=plan_id)
+
+
+@router.get("/plans/{plan_id}/map.geojson")
+def plan_map(plan_id: int, principal: CurrentPrincipal, session: SessionDep) -> dict:
+    """The plan's placed projects as GeoJSON points, with the outlines of their areas."""
+    return overview.project_map(session, plan_id=plan_id)
+
+
+def _xlsx(data: bytes, name: str, ascii_name: str) -> Response:
+    disposition = f"attachment; filename={ascii_name}; filename*=UTF-8''{quote(name)}"
+    return Response(data, media_type=export.XLSX_TYPE, headers={"Content-Disposition": disposition})
+
+
+@router.get("/plans/{plan_id}/tasks.xlsx", response_class=Response)
+def tasks_xlsx(
+    plan_id: int,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    section: Annotated[str | None, Query(max_length=8, description="section number: 一, 二 …")] = None,
+    unit: Annotated[str | None, Query(max_length=120, description="part of a unit's name")] = None,
+) -> Response:
+    """The 任务清单 as an Excel file (sections, tasks, units, deadlines, targets, progress)."""
+    plan = service.read_plan(session, plan_id=plan_id)
+    if section and not any((t.section or "").startswith(f"({section})") for t in plan.tasks):
+        raise Unprocessable(f"section {section!r} is not a section of this plan", field="section")
+    keep = export.task_filter(section=section, unit=unit)
+    data = export.tasks_workbook(plan, today=service.today(), keep=keep)
+    return _xlsx(data, export.filename(plan, "tasks"), f"plan-{plan_id}-tasks.xlsx")
+
+
+@router.get("/plans/{plan_id}/projects.xlsx", response_class=Response)
+def projects_xlsx(
+    plan_id: int,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    status: ProjectStatus | None = None,
+    unit: Annotated[str | None, Query(max_length=120, description="part of a unit's name")] = None,
+    task: Annotated[str | None, Query(max_length=16, description="task number")] = None,
+) -> Response:
+    """The 项目清单 as an Excel file (projects under their tasks, units, deadlines, milestones, progress)."""
+    plan = service.read_plan(session, plan_id=plan_id)
+    if task:
+        tasks = [t for t in plan.tasks if t.number == task]
+        if not tasks:
+            raise Unprocessable(f"task {task!r} is not a task of this plan", field="task")
+        plan = plan.model_copy(update={"tasks": tasks})
+    keep = export.project_filter(status=status.value if status else None, unit=unit)
+    data = export.projects_workbook(plan, today=service.today(), keep=keep)
+    return _xlsx(data, export.filename(plan, "projects"), f"plan-{plan_id}-projects.xlsx")
 
 
 @router.post("/projects", response_model=ProjectRead, status_code=201)

@@ -67,10 +67,17 @@ from huitian.plans.schemas import (
     TargetRead,
     TaskRead,
 )
+from huitian.sla import service as sla_service
 from huitian.units.models import Unit
 
 DATA_DIR = Path(__file__).parent / "data"
 SEED_FILES = ("huitian-2021-2025.json", "huitian-2022.json")  # parents first
+
+
+def today(now: datetime | None = None) -> date:
+    """The installation's local date (Asia/Shanghai): what "today" means on a plan's timetable."""
+    return (now or utcnow()).astimezone(sla_service.local_tz()).date()
+
 
 # --- seed plans -----------------------------------------------------------------------------------
 
@@ -736,6 +743,21 @@ def follow_up_note(
     return note
 
 
+def get_note(session: Session, *, note_id: int) -> SupervisionNote | None:
+    return session.get(SupervisionNote, note_id)
+
+
+def notes_of(
+    session: Session, *, task_id: int | None = None, project_id: int | None = None
+) -> list[SupervisionNote]:
+    """A task's or a project's supervision notes, open ones first, newest first."""
+    col = SupervisionNote.task_id if task_id is not None else SupervisionNote.project_id
+    key = task_id if task_id is not None else project_id
+    stmt = select(SupervisionNote).where(col == key)
+    stmt = stmt.order_by(SupervisionNote.resolved_at.is_not(None), SupervisionNote.created_at.desc())
+    return list(session.scalars(stmt))
+
+
 REASON_LABELS = {
     "late": "未按期报告",
     "missing": "从未报告",
@@ -877,6 +899,18 @@ def update_micro(
     micro.updated_at = now or utcnow()
     session.flush()
     return micro
+
+
+def get_micro(session: Session, *, micro_id: int) -> MicroProject | None:
+    return session.get(MicroProject, micro_id)
+
+
+def area_names(session: Session, *, paths: list[str | None]) -> dict[str, str]:
+    """Area path → the names along it below the district ("一街道 / 一社区"), for lists of places."""
+    out: dict[str, str] = {}
+    for path in {p for p in paths if p}:
+        out[path] = " / ".join(areas_service.names_on_path(session, path=path)[1:]) or path
+    return out
 
 
 def micro_page(session: Session, *, year: int, status: MicroStatus | None = None) -> MicroPage:
