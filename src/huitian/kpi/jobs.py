@@ -23,6 +23,18 @@ def refresh_once(db: Database) -> int:
     return sum(out.values())
 
 
+def refresh_open_once(db: Database) -> int:
+    """Rebuild the snapshot of open orders the dashboard reads; the number of cells."""
+    with db.write() as session:
+        n = kpi_service.refresh_open(session)
+        session.commit()
+    return n
+
+
 JOBS = [
-    Job(name="kpi.rollups", run=refresh_once, interval_s=lambda: float(get_settings().kpi_refresh_interval_s))
+    Job(
+        name="kpi.rollups", run=refresh_once, interval_s=lambda: float(get_settings().kpi_refresh_interval_s)
+    ),
+    # Open orders change all day: the dashboard's counts and map are at most a minute old.
+    Job(name="kpi.open", run=refresh_open_once, interval_s=lambda: 60.0),
 ]

@@ -21,14 +21,18 @@ class KpiSetting(Base):
 
 
 class KpiRollup(Base):
-    """Counters of one month for one cell (lead unit × finest area × category). Every group kind
-    (street, community, unit, category) and every scope is a sum over these cells, so reads never
-    rescan orders. Written only by kpi.service.refresh_month (delete + insert of the month)."""
+    """Counters of one month for one cell. The cube is kept in three projections (`grain`) of the cell
+    lead unit × finest area × category: "up" (unit × area; category_id null), "uc" (unit × category;
+    area_path null) and "pc" (area × category; lead_unit_id 0). Every group kind (street, community,
+    unit, category) in every scope is a sum over the cells of one projection, so reads never rescan
+    orders and read at most units × areas cells. Written only by kpi.service.refresh_month (delete +
+    insert of the month)."""
 
     __tablename__ = "kpi_rollups"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     month: Mapped[str] = mapped_column(String(7))  # "YYYY-MM", local time
+    grain: Mapped[str] = mapped_column(String(2))
     lead_unit_id: Mapped[int] = mapped_column(Integer)
     area_path: Mapped[str | None] = mapped_column(String(255))
     category_id: Mapped[int | None] = mapped_column(Integer)
@@ -44,6 +48,7 @@ class KpiRollup(Base):
     __table_args__ = (
         # Rates and ranking of a month: "all cells of month M" (then scope on unit or area path).
         Index("ix_kpi_rollups_month_unit", "month", "lead_unit_id"),
+        Index("ix_kpi_rollups_month_grain", "month", "grain"),
     )
 
 
@@ -53,4 +58,30 @@ class KpiRollupMonth(Base):
     __tablename__ = "kpi_rollup_months"
 
     month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    refreshed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class KpiOpenCell(Base):
+    """Open orders now, counted per cell (lead unit × finest area × category × state): what the dashboard
+    shows as live counts and on the map, without reading orders. Replaced as a whole by
+    kpi.service.refresh_open (a job, every kpi_open_interval_s)."""
+
+    __tablename__ = "kpi_open_cells"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_unit_id: Mapped[int | None] = mapped_column(Integer)
+    area_path: Mapped[str | None] = mapped_column(String(255))
+    category_id: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    orders: Mapped[int] = mapped_column(Integer, default=0)
+    overdue: Mapped[int] = mapped_column(Integer, default=0)  # escalated at least once
+    escalated: Mapped[int] = mapped_column(Integer, default=0)  # escalated twice or more (督办)
+
+
+class KpiOpenSnapshot(Base):
+    """When kpi_open_cells was last rebuilt (one row, id 1); absent = never: reads scan orders."""
+
+    __tablename__ = "kpi_open_snapshots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
     refreshed_at: Mapped[datetime] = mapped_column(UTCDateTime)

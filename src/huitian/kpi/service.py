@@ -33,7 +33,8 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
+from urllib.parse import urlencode
 
 from sqlalchemy import and_, case, delete, func, insert, not_, or_, select, true
 from sqlalchemy.orm import Session
@@ -41,15 +42,16 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from huitian.areas import service as areas_service
 from huitian.areas.enums import AreaLevel
+from huitian.areas.models import Area
 from huitian.auth.enums import Role
 from huitian.auth.service import Principal
 from huitian.categories import service as categories_service
 from huitian.db import utcnow
 from huitian.errors import Forbidden, NotFound, Unprocessable
 from huitian.kpi.enums import DEFAULTS, GroupBy, Measure, Tier
-from huitian.kpi.models import KpiRollup, KpiRollupMonth, KpiSetting
+from huitian.kpi.models import KpiOpenCell, KpiOpenSnapshot, KpiRollup, KpiRollupMonth, KpiSetting
 from huitian.orders import service as orders_service
-from huitian.orders.enums import AssignmentRole, Satisfaction
+from huitian.orders.enums import OPEN_STATUSES, AssignmentRole, OrderStatus, Satisfaction
 from huitian.orders.models import Assignment, Order
 from huitian.sla import service as sla_service
 from huitian.units import service as units_service
@@ -214,10 +216,20 @@ def _live_cells(month: str, scope: ColumnElement[bool], grain: tuple[str, ...] =
     )
 
 
-def _cube_cells(month: str, scope: ColumnElement[bool], column: str):
+def _cube_cells(month: str, scope: ColumnElement[bool], column: str, grain: str):
     key = getattr(KpiRollup, column)
     sums = [func.sum(getattr(KpiRollup, c)).label(c) for c in COUNTERS]
-    return select(key, *sums).where(KpiRollup.month == month, scope).group_by(key)
+    return select(key, *sums).where(KpiRollup.month == month, KpiRollup.grain == grain, scope).group_by(key)
+
+
+def _grain(group: GroupBy, principal: Principal) -> str:
+    """The cube projection that holds both the group's column and the principal's scope column."""
+    by_area = not principal.is_centre and not principal.is_unit_member  # scoped on the area path
+    if group in (GroupBy.STREET, GroupBy.COMMUNITY):
+        return "up"
+    if group == GroupBy.UNIT:
+        return "up" if by_area else "uc"
+    return "pc" if by_area else "uc"
 
 
 def cells(session: Session, *, month: str, principal: Principal, group: GroupBy) -> tuple[list, str]:
@@ -227,7 +239,8 @@ def cells(session: Session, *, month: str, principal: Principal, group: GroupBy)
     column = _GROUP_COLUMN[group]
     if session.get(KpiRollupMonth, month) is not None:
         scope = _scope(principal, KpiRollup.lead_unit_id, KpiRollup.area_path)
-        return list(session.execute(_cube_cells(month, scope, column))), "rollup"
+        rows = session.execute(_cube_cells(month, scope, column, _grain(group, principal)))
+        return list(rows), "rollup"
     scope = _scope(principal, Order.lead_unit_id, Order.area_path)
     return list(session.execute(_live_cells(month, scope, (column,)))), "live"
 
@@ -455,9 +468,11 @@ def orders_behind(
     measure: str,
     basic_weight: float,
     limit: int = 1000,
+    within: str | None = None,
 ) -> dict:
     """The orders in a figure's denominator (or the excluded ones), each with what it adds to the
-    numerator (`counts`: 1, 0, or the 基本满意 weight). Always read from orders, never from the cube."""
+    numerator (`counts`: 1, 0, or the 基本满意 weight). Always read from orders, never from the cube.
+    `within` narrows to one report's subject: "street:CODE" or "unit:CODE"."""
     month, group = parse_month(month), parse_by(by)
     try:
         what = Measure(measure)
@@ -474,6 +489,7 @@ def orders_behind(
         Order.dispatched_at.is_not(None),
         period,
         wanted,
+        _within_clause(session, within),
     )
     total = session.scalar(select(func.count()).select_from(Order).where(where)) or 0
     rows = session.scalars(select(Order).where(where).order_by(Order.id).limit(limit))
@@ -489,6 +505,15 @@ def orders_behind(
         "total": total,
         "items": items,
     }
+
+
+def _within_clause(session: Session, within: str | None) -> ColumnElement[bool]:
+    if not within:
+        return true()
+    kind, _, code = within.partition(":")
+    if kind not in ("street", "unit") or not code:
+        raise Unprocessable(f"within must be street:CODE or unit:CODE, got {within!r}", field="within")
+    return _group_clause(session, GroupBy(kind), code)
 
 
 def _counts_for(o: Order, what: Measure, basic_weight: float) -> float:
@@ -595,17 +620,28 @@ def refresh_month(session: Session, *, month: str, now: datetime | None = None) 
         session.flush()  # a second worker inserting the same month fails here and retries later
     marker.refreshed_at = now
     session.execute(delete(KpiRollup).where(KpiRollup.month == month))
-    rows = [
-        {
-            "month": month,
-            **{k: getattr(r, k) for k in ("lead_unit_id", "area_path", "category_id", *COUNTERS)},
-        }
-        for r in session.execute(_live_cells(month, true()))
-    ]
+    full = session.execute(_live_cells(month, true())).all()
+    projections = {
+        "up": lambda r: (r.lead_unit_id, r.area_path, None),
+        "uc": lambda r: (r.lead_unit_id, None, r.category_id),
+        "pc": lambda r: (0, r.area_path, r.category_id),
+    }
+    rows = []
+    for grain, key_of in projections.items():
+        sums: dict[tuple, list[int]] = {}
+        for r in full:
+            acc = sums.setdefault(key_of(r), [0] * len(COUNTERS))
+            for i, name in enumerate(COUNTERS):
+                acc[i] += int(getattr(r, name) or 0)
+        rows += [
+            {"month": month, "grain": grain, "lead_unit_id": k[0], "area_path": k[1], "category_id": k[2]}
+            | dict(zip(COUNTERS, v, strict=True))
+            for k, v in sums.items()
+        ]
     if rows:
         session.execute(insert(KpiRollup), rows)
     session.flush()
-    return len(rows)
+    return len(full)
 
 
 def months_to_refresh(session: Session, *, now: datetime | None = None) -> list[str]:
@@ -630,3 +666,546 @@ def refresh(session: Session, *, months: Iterable[str] | None = None, now: datet
     now = now or utcnow()
     todo = list(months) if months is not None else months_to_refresh(session, now=now)
     return {m: refresh_month(session, month=m, now=now) for m in todo}
+
+
+# --- the dashboard: open orders now, today's intake, the map, trends --------------------------------------
+
+OPEN = tuple(s.value for s in OPEN_STATUSES)
+
+
+def orders_link(**params: str | list[str] | None) -> str:
+    """A link to the order list page (/orders) with these filters (lists repeat the key)."""
+    pairs: list[tuple[str, str]] = []
+    for key, value in params.items():
+        if value is None or value == "":
+            continue
+        pairs += [(key, v) for v in value] if isinstance(value, list | tuple) else [(key, str(value))]
+    return "/orders" + (f"?{urlencode(pairs)}" if pairs else "")
+
+
+def focus_area(session: Session, *, principal: Principal, code: str | None) -> Area | None:
+    """The area a dashboard looks at: `code` when the principal may see it (404 otherwise: an area
+    outside one's own is not shown to exist), else the principal's own area, else None (everything).
+    Residents get 403."""
+    _scope(principal, Order.lead_unit_id, Order.area_path)  # 403 for those without figures
+    own = principal.area_path if principal.is_area_scoped else None
+    if not code:
+        return areas_service.get(session, area_id=principal.area_id) if own and principal.area_id else None
+    try:
+        area = areas_service.get_by_code(session, code=code)
+    except NotFound:
+        raise NotFound(f"area {code!r} not found", field="area") from None
+    if own and not area.path.startswith(own):
+        raise NotFound(f"area {code!r} not found", field="area")
+    return area
+
+
+def _open_rows_live(session: Session, where: list[ColumnElement[bool]]):
+    return session.execute(
+        select(
+            Order.lead_unit_id,
+            Order.area_path,
+            Order.category_id,
+            Order.status,
+            func.count().label("orders"),
+            func.coalesce(func.sum(case((Order.escalated != 0, 1), else_=0)), 0).label("overdue"),
+            func.coalesce(func.sum(case((Order.escalated >= 2, 1), else_=0)), 0).label("escalated"),
+        )
+        .where(Order.status.in_(OPEN), *where)
+        .group_by(Order.lead_unit_id, Order.area_path, Order.category_id, Order.status)
+    ).all()
+
+
+def refresh_open(session: Session, *, now: datetime | None = None) -> int:
+    """Rebuild the snapshot of open orders (kpi_open_cells) from orders; the number of cells."""
+    now = now or utcnow()
+    marker = session.get(KpiOpenSnapshot, 1, with_for_update=True)
+    if marker is None:
+        marker = KpiOpenSnapshot(id=1, refreshed_at=now)
+        session.add(marker)
+        session.flush()
+    marker.refreshed_at = now
+    session.execute(delete(KpiOpenCell))
+    rows = [r._asdict() for r in _open_rows_live(session, [])]
+    if rows:
+        session.execute(insert(KpiOpenCell), rows)
+    session.flush()
+    return len(rows)
+
+
+def open_cells(session: Session, *, principal: Principal, area: Area | None, by: tuple[str, ...]):
+    """Open orders within the principal's scope (and the area), summed per `by` (columns of the cell:
+    area_path, status, category_id, lead_unit_id): from the snapshot when one exists, else from orders.
+    Returns (rows, as_of or None for live). A unit member's figures are the orders its unit leads."""
+    snap = session.get(KpiOpenSnapshot, 1)
+    if snap is not None:
+        t = KpiOpenCell
+        where = [_scope(principal, t.lead_unit_id, t.area_path)]
+        sums = [func.sum(t.orders).label("orders"), func.sum(t.overdue), func.sum(t.escalated)]
+    else:
+        t = Order
+        where = [_scope(principal, t.lead_unit_id, t.area_path), t.status.in_(OPEN)]
+        sums = [
+            func.count().label("orders"),
+            func.sum(case((Order.escalated != 0, 1), else_=0)),
+            func.sum(case((Order.escalated >= 2, 1), else_=0)),
+        ]
+    if area is not None:
+        where.append(t.area_path.startswith(area.path, autoescape=True))
+    keys = [getattr(t, c) for c in by]
+    stmt = select(*keys, sums[0], sums[1].label("overdue"), sums[2].label("escalated"))
+    rows = session.execute(stmt.where(*where).group_by(*keys)).all()
+    return rows, (snap.refreshed_at if snap is not None else None)
+
+
+def _area_params(area: Area | None) -> dict:
+    return {"area": area.code} if area is not None else {}
+
+
+def live_counts(session: Session, *, principal: Principal, area: Area | None) -> dict:
+    """Open orders by state, with the overdue and escalated among them; each figure with its list link."""
+    rows, as_of = open_cells(session, principal=principal, area=area, by=("status",))
+    by_status = {r.status: r for r in rows}
+    where = _area_params(area)
+    states = [
+        {
+            "status": s.value,
+            "label": s.label,
+            "count": int(by_status[s.value].orders) if s.value in by_status else 0,
+            "link": orders_link(status=s.value, **where),
+        }
+        for s in OPEN_STATUSES
+    ]
+    return {
+        "as_of": as_of,
+        "states": states,
+        "open": sum(s["count"] for s in states),
+        "open_link": orders_link(status=list(OPEN), **where),
+        "overdue": sum(int(r.overdue or 0) for r in rows),
+        "overdue_link": orders_link(overdue="1", sort="deadline", **where),
+        "escalated": sum(int(r.escalated or 0) for r in rows),
+    }
+
+
+def children(session: Session, *, principal: Principal, area: Area | None, month: str, basic_weight: float):
+    """The areas one level below `area` (the districts when None), each with its open and overdue orders
+    now and the month's rates, and its links: to the next level down (the dashboard) and to its orders."""
+    month = parse_month(month)
+    if area is None:
+        kids = areas_service.list_areas(session, level=AreaLevel.DISTRICT)
+    else:
+        kids = [a for a in areas_service.list_areas(session) if a.parent_id == area.id]
+    open_rows, _ = open_cells(session, principal=principal, area=area, by=("area_path",))
+    rate_rows, _ = cells(session, month=month, principal=principal, group=GroupBy.STREET)
+    weights = settings_values(session)
+    out = []
+    for kid in kids:
+        mine = [r for r in open_rows if (r.area_path or "").startswith(kid.path)]
+        counts = Counts()
+        for r in rate_rows:
+            if (r.area_path or "").startswith(kid.path):
+                counts.add(r)
+        item = rate_item(kid.code, kid.name, counts, weights=weights, basic_weight=basic_weight)
+        out.append(
+            item
+            | {
+                "level": kid.level,
+                "level_label": AreaLevel(kid.level).label,
+                "open": sum(int(r.orders) for r in mine),
+                "overdue": sum(int(r.overdue or 0) for r in mine),
+                "open_link": orders_link(area=kid.code, status=list(OPEN)),
+                "overdue_link": orders_link(area=kid.code, overdue="1", sort="deadline"),
+                "drill": f"/dashboard?area={kid.code}" if kid.level != AreaLevel.GRID.value else None,
+            }
+        )
+    return out
+
+
+def intake_by_hour(session: Session, *, principal: Principal, area: Area | None, day: date) -> dict:
+    """Orders received on a local day, per hour (0–23), with the list link of the day."""
+    tz = sla_service.local_tz()
+    start = datetime.combine(day, datetime.min.time(), tzinfo=tz)
+    end = start + timedelta(days=1)
+    where = [
+        orders_service.scope_clause(principal),
+        Order.created_at >= start.astimezone(UTC),
+        Order.created_at < end.astimezone(UTC),
+    ]
+    if area is not None:
+        where.append(Order.area_path.startswith(area.path, autoescape=True))
+    hours = [0] * 24
+    for (at,) in session.execute(select(Order.created_at).where(*where)):
+        hours[at.astimezone(tz).hour] += 1
+    return {
+        "day": day.isoformat(),
+        "hours": hours,
+        "total": sum(hours),
+        "link": orders_link(created_from=day.isoformat(), created_to=day.isoformat(), **_area_params(area)),
+    }
+
+
+def grid_map(session: Session, *, principal: Principal, area: Area | None, points: int = 300) -> dict:
+    """The finest areas (grids, else communities) under the focus as a GeoJSON FeatureCollection with
+    their open and overdue orders (the choropleth), and up to `points` open orders with a place (the
+    markers; the overdue first), each with its link."""
+    rows, as_of = open_cells(session, principal=principal, area=area, by=("area_path",))
+    areas = [a for a in areas_service.list_areas(session) if area is None or a.path.startswith(area.path)]
+    finest = [a for a in areas if a.level == AreaLevel.GRID.value and a.geometry] or [
+        a for a in areas if a.level == AreaLevel.COMMUNITY.value and a.geometry
+    ]
+    features = []
+    for a in finest:
+        mine = [r for r in rows if (r.area_path or "").startswith(a.path)]
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": a.geometry,
+                "properties": {
+                    "code": a.code,
+                    "name": a.name,
+                    "open": sum(int(r.orders) for r in mine),
+                    "overdue": sum(int(r.overdue or 0) for r in mine),
+                    "link": orders_link(area=a.code, status=list(OPEN)),
+                },
+            }
+        )
+    where = [orders_service.scope_clause(principal), Order.status.in_(OPEN), Order.lat.is_not(None)]
+    if area is not None:
+        where.append(Order.area_path.startswith(area.path, autoescape=True))
+    marks = session.execute(
+        select(Order.id, Order.created_at, Order.lat, Order.lon, Order.escalated, Order.status)
+        .where(*where)
+        .order_by(Order.escalated.desc(), Order.id.desc())
+        .limit(points)
+    ).all()
+    return {
+        "type": "FeatureCollection",
+        "as_of": as_of,
+        "features": features,
+        "points": [
+            {
+                "id": m.id,
+                "number": orders_service.public_number(m),
+                "lat": m.lat,
+                "lon": m.lon,
+                "overdue": bool(m.escalated),
+                "status": OrderStatus(m.status).label,
+                "link": f"/orders/{orders_service.public_number(m)}",
+            }
+            for m in marks
+        ],
+    }
+
+
+def category_trend(
+    session: Session, *, principal: Principal, month: str, months: int = 6, top: int = 8
+) -> dict:
+    """Orders dispatched per first-level category over the `months` months up to `month` (from the
+    rollup cube where the month is rolled up), the `top` categories of the period as series."""
+    month = parse_month(month)
+    if not 1 <= months <= 24:
+        raise Unprocessable("months must be between 1 and 24", field="months")
+    span = [month]
+    while len(span) < months:
+        span.insert(0, previous_month(span[0]))
+    keys = _Keys(session, GroupBy.CATEGORY)
+    table: dict[str, list[int]] = {}
+    for i, m in enumerate(span):
+        rows, _ = cells(session, month=m, principal=principal, group=GroupBy.CATEGORY)
+        for row in rows:
+            table.setdefault(keys.key(row), [0] * len(span))[i] += int(row.dispatched or 0)
+    ranked = sorted(table.items(), key=lambda kv: (-sum(kv[1]), kv[0]))[:top]
+    return {
+        "months": span,
+        "series": [{"key": k, "name": keys.name(k), "data": v} for k, v in ranked],
+    }
+
+
+def overdue_orders(
+    session: Session,
+    *,
+    principal: Principal,
+    area: Area | None,
+    limit: int = 15,
+    status: list[str] | None = None,
+) -> tuple[list, int]:
+    """Open orders past a deadline (most escalated first), or orders in `status`, as list summaries."""
+    flt = orders_service.OrderFilter(
+        area=area.code if area is not None else None, limit=limit, sort="deadline"
+    )
+    if status:
+        flt.status = status
+    else:
+        flt.overdue = True
+    orders, total = orders_service.list_orders(session, principal=principal, flt=flt)
+    return orders_service.summaries(session, orders=orders, principal=principal), total
+
+
+# --- monthly reports (per street/town and per unit) ------------------------------------------------------
+
+
+@dataclass
+class Subject:
+    kind: str  # "street" or "unit"
+    code: str
+    name: str
+    principal: Principal  # a principal whose scope is exactly the subject's orders
+
+
+def report_subject(session: Session, *, principal: Principal, kind: str, code: str) -> Subject:
+    """The street/town or unit a report is about, if the principal may see all of it: the centre any;
+    an area role the streets within its area; a unit member its own unit. Anything else is a 404."""
+    _scope(principal, Order.lead_unit_id, Order.area_path)  # 403 for those without figures
+    missing = NotFound(f"no {kind} {code!r} to report on", field="code")
+    if kind == "street":
+        try:
+            area = areas_service.get_by_code(session, code=code)
+        except NotFound:
+            raise missing from None
+        own = principal.area_path if principal.is_area_scoped else None
+        if area.level != AreaLevel.STREET.value or principal.is_unit_member:
+            raise missing
+        if not principal.is_centre and not (own and area.path.startswith(own)):
+            raise missing
+        sub = Principal(role=Role.SUPERVISOR, name=area.name, area_id=area.id, area_path=area.path)
+        return Subject("street", area.code, area.name, sub)
+    if kind == "unit":
+        try:
+            unit = units_service.get_by_code(session, code=code)
+        except NotFound:
+            raise missing from None
+        if not principal.is_centre and not (principal.is_unit_member and principal.unit_id == unit.id):
+            raise missing
+        sub = Principal(role=Role.HANDLER, name=unit.name, unit_id=unit.id)
+        return Subject("unit", unit.code, unit.name, sub)
+    raise Unprocessable(f"a report is per street or per unit, got {kind!r}", field="kind")
+
+
+def _one(items: list[dict], key: str, name: str) -> dict:
+    found = next((i for i in items if i["key"] == key), None)
+    return found or rate_item(key, name, Counts(), weights=DEFAULTS, basic_weight=0)
+
+
+def overdue_in_month(session: Session, *, principal: Principal, month: str, now: datetime | None = None):
+    """Orders (in the principal's scope) whose reply was due in the month and came late or not at all
+    (by `now`), by due time; unreasonable orders left out."""
+    start, end = month_bounds(month)
+    now = now or utcnow()
+    late = or_(Order.replied_at > Order.reply_due, and_(Order.replied_at.is_(None), Order.reply_due < now))
+    return list(
+        session.scalars(
+            select(Order)
+            .where(
+                _scope(principal, Order.lead_unit_id, Order.area_path),
+                Order.reply_due >= start,
+                Order.reply_due < end,
+                not_(Order.unreasonable),
+                Order.lead_unit_id.is_not(None),
+                late,
+            )
+            .order_by(Order.reply_due, Order.id)
+        )
+    )
+
+
+def monthly_report(
+    session: Session,
+    *,
+    principal: Principal,
+    kind: str,
+    code: str,
+    month: str,
+    basic_weight: float,
+    now: datetime | None = None,
+) -> dict:
+    """The monthly report of a street/town or a unit: its rates against the previous month, its place in
+    the ranking (streets: the street ranking with tiers; units: the units' league by score), the top
+    problems (first-level categories by orders dispatched), the orders answered late, and per community
+    (streets). Every figure carries the link to the orders behind it."""
+    month = parse_month(month)
+    subject = report_subject(session, principal=principal, kind=kind, code=code)
+    prev = previous_month(month)
+    who = subject.principal
+    group = "street" if kind == "street" else "unit"
+
+    def figures(m: str) -> dict:
+        out = rates(session, principal=who, month=m, by=group, basic_weight=basic_weight)
+        return _one(out["items"], subject.code, subject.name)
+
+    def drill(by: str, key: str, measure: str) -> str:
+        q = {"month": month, "by": by, "key": key, "measure": measure, "within": f"{kind}:{subject.code}"}
+        return "/dashboard/orders?" + urlencode(q)
+
+    current = figures(month)
+    current["links"] = {m.value: drill(group, subject.code, m.value) for m in Measure}
+    if kind == "street":
+        league = ranking(session, principal=_EVERYTHING, month=month, basic_weight=basic_weight)["items"]
+    else:
+        units = rates(session, principal=_EVERYTHING, month=month, by="unit", basic_weight=basic_weight)
+        scored = sorted(units["items"], key=lambda i: (i["score"] is None, -(i["score"] or 0), i["key"]))
+        league = [i | {"rank": n + 1 if i["score"] is not None else None} for n, i in enumerate(scored)]
+    place = next((i for i in league if i["key"] == subject.code), None)
+    cats = rates(session, principal=who, month=month, by="category", basic_weight=basic_weight)["items"]
+    top = sorted(cats, key=lambda i: (-i["dispatched"], i["key"]))[:10]
+    for item in top:
+        item["link"] = drill("category", item["key"], Measure.RESPONSE.value)
+    unit_names = {u.id: u.name for u in units_service.directory(session).values()}
+    late = [
+        {
+            "id": o.id,
+            "number": orders_service.public_number(o),
+            "title": o.title or (o.description or "")[:30],
+            "lead_unit": unit_names.get(o.lead_unit_id, ""),
+            "status": OrderStatus(o.status).label,
+            "reply_due": o.reply_due,
+            "replied_at": o.replied_at,
+            "link": f"/orders/{orders_service.public_number(o)}",
+        }
+        for o in overdue_in_month(session, principal=who, month=month, now=now)
+    ]
+    communities = []
+    if kind == "street":
+        communities = rates(session, principal=who, month=month, by="community", basic_weight=basic_weight)[
+            "items"
+        ]
+    return {
+        "kind": kind,
+        "kind_label": "街道/镇" if kind == "street" else "承办单位",
+        "code": subject.code,
+        "name": subject.name,
+        "month": month,
+        "previous_month": prev,
+        "figures": current,
+        "previous": figures(prev),
+        "place": place,
+        "ranked": sum(1 for i in league if i.get("rank")),
+        "league": league,
+        "top_problems": top,
+        "overdue": late,
+        "communities": communities,
+    }
+
+
+def _pct(x: float | None) -> str:
+    return "—" if x is None else f"{x * 100:.1f}%"
+
+
+def report_xlsx(report: dict) -> bytes:
+    """The monthly report as an Excel workbook: 概况 (rates, this month and the previous), 排名, 问题分类
+    (with a native bar chart), 超期工单. Rates are written as numbers (fractions) formatted as percents."""
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "概况"
+    bold = Font(bold=True)
+    ws.append([f"{report['name']} {report['month']} 月度考核报告"])
+    ws["A1"].font = Font(bold=True, size=14)
+    ws.append([])
+    ws.append(["指标", report["month"], report["previous_month"]])
+    for cell in ws[3]:
+        cell.font = bold
+    cur, prev = report["figures"], report["previous"]
+    for label, key in (
+        ("派单量", "dispatched"),
+        ("考核工单", "assessed"),
+        ("响应率", "response_rate"),
+        ("解决率", "resolution_rate"),
+        ("满意率", "satisfaction_rate"),
+        ("综合得分", "score"),
+        ("不纳入考核", "excluded"),
+    ):
+        ws.append([label, cur[key], prev[key]])
+        if key.endswith("rate") or key == "score":
+            for c in ws[ws.max_row][1:]:
+                c.number_format = "0.0%"
+    place = report["place"] or {}
+    ws.append([])
+    ws.append(["排名", place.get("rank"), f"共 {report['ranked']} 个"])
+    if report["kind"] == "street":
+        ws.append(["类别", place.get("tier") or "—"])
+    ws.column_dimensions["A"].width = 16
+    ws.column_dimensions["B"].width = 14
+    ws.column_dimensions["C"].width = 14
+
+    rk = wb.create_sheet("排名")
+    rk.append(["名次", "编码", "名称", "响应率", "解决率", "满意率", "综合得分", "类别"])
+    for cell in rk[1]:
+        cell.font = bold
+    for i in report["league"]:
+        rk.append(
+            [
+                i.get("rank"),
+                i["key"],
+                i["name"],
+                i["response_rate"],
+                i["resolution_rate"],
+                i["satisfaction_rate"],
+                i["score"],
+                i.get("tier") or "",
+            ]
+        )
+        for c in rk[rk.max_row][3:7]:
+            c.number_format = "0.0%"
+
+    cats = wb.create_sheet("问题分类")
+    cats.append(["分类编码", "分类", "派单量", "响应率", "解决率", "满意率"])
+    for cell in cats[1]:
+        cell.font = bold
+    for i in report["top_problems"]:
+        cats.append(
+            [
+                i["key"],
+                i["name"],
+                i["dispatched"],
+                i["response_rate"],
+                i["resolution_rate"],
+                i["satisfaction_rate"],
+            ]
+        )
+        for c in cats[cats.max_row][3:6]:
+            c.number_format = "0.0%"
+    if report["top_problems"]:
+        chart = BarChart()
+        chart.type = "bar"
+        chart.title = "高频问题(派单量)"
+        chart.y_axis.title = "派单量"
+        n = len(report["top_problems"]) + 1
+        chart.add_data(Reference(cats, min_col=3, min_row=1, max_row=n), titles_from_data=True)
+        chart.set_categories(Reference(cats, min_col=2, min_row=2, max_row=n))
+        chart.height, chart.width = 8, 16
+        cats.add_chart(chart, "H2")
+
+    late = wb.create_sheet("超期工单")
+    late.append(["工单编号", "标题", "承办单位", "状态", "答复期限", "答复时间"])
+    for cell in late[1]:
+        cell.font = bold
+    tz = sla_service.local_tz()
+
+    def naive(t: datetime | None):
+        return t.astimezone(tz).replace(tzinfo=None) if t else None
+
+    for o in report["overdue"]:
+        late.append(
+            [
+                o["number"],
+                o["title"],
+                o["lead_unit"],
+                o["status"],
+                naive(o["reply_due"]),
+                naive(o["replied_at"]),
+            ]
+        )
+        for c in late[late.max_row][4:6]:
+            c.number_format = "yyyy-mm-dd hh:mm"
+    for sheet in (rk, cats, late):
+        sheet.column_dimensions["B"].width = 24
+        sheet.column_dimensions["C"].width = 18
+
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
