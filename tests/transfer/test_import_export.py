@@ -120,3 +120,88 @@ def test_the_excel_export_has_the_filtered_rows_masked_for_a_supervisor(api):  #
 def test_the_export_refuses_a_bad_filter_naming_it(api):  # noqa: F811
     r = api.get("operator", "/api/v1/orders.xlsx", params={"type": "nonsense"})
     assert r.status_code == 422 and "type" in r.text
+
+
+def test_a_bad_row_after_chunks_already_written_still_leaves_nothing(db, tmp_path):
+    rows = [GOOD[i % 3] for i in range(25)] + [["投诉", "x", "", "", "2024-13-45 99:00"]] + GOOD
+    path = write_csv(tmp_path / "in.csv", rows)
+    with db.write() as session:
+        report = transfer_service.import_orders(session, path=path, chunk=4)
+        assert count_orders(session) == 0
+        session.commit()
+    assert report.rows == 29 and report.written == 0
+    assert [(e.line, e.field) for e in report.errors] == [(27, "created_at")]
+    with db.read() as session:
+        assert count_orders(session) == 0
+
+
+def test_imported_orders_are_placed_timed_and_carry_an_intact_created_event(db, tmp_path):
+    from huitian.orders import service as orders_service
+
+    header = ["类型", "诉求内容", "分类代码", "纬度", "经度", "受理时间", "诉求人姓名"]
+    lon, lat = IN_G1
+    rows = [
+        ["投诉", "路灯不亮\n第二行", "010101", str(lat), str(lon), "2024-03-01 09:30", "张三"],
+        ["求助", "井盖丢失", "", "", "", "", ""],
+        ["投诉", "暖气不热", "020101", str(lat), str(lon), "2024-03-01 09:30", ""],
+    ]
+    path = write_csv(tmp_path / "in.csv", rows, header=header)
+    with db.write() as session:
+        report = transfer_service.import_orders(session, path=path, chunk=2)
+        session.commit()
+    assert report.ok and report.written == 3
+    with db.read() as session:
+        orders, _ = orders_service.list_orders(
+            session, principal=transfer_service.IMPORTER, flt=orders_service.OrderFilter(sort="oldest")
+        )
+        by_text = {o.description: o for o in orders}
+        first, second, third = by_text["路灯不亮\n第二行"], by_text["井盖丢失"], by_text["暖气不热"]
+        assert first.title == "路灯不亮" and first.citizen_name == "张三" and first.channel == "import"
+        assert first.area_path and first.area_path == third.area_path and second.area_path is None
+        assert first.lat == pytest.approx(lat) and first.source_crs == "wgs84"
+        assert first.created_at.isoformat().startswith("2024-03-01T01:30")  # 09:30 Beijing time
+        assert first.reply_due > first.created_at and second.reply_due > second.created_at
+        assert first.time_limit_class != third.time_limit_class  # ordinary vs utility
+        for o in (first, second, third):
+            (event,) = orders_service.events_of(session, order_id=o.id)
+            assert event.kind == "created" and event.payload == {"channel": "import", "type": o.type}
+            assert o.history_hash == event.hash
+        assert orders_service.verify_histories(session)["problems"] == []
+
+
+def test_an_imported_row_is_stored_exactly_as_the_same_order_created_through_create_orders(db, tmp_path):
+    from datetime import datetime
+
+    from sqlalchemy import text
+
+    from huitian.orders import service as orders_service
+    from huitian.orders.enums import Channel
+    from huitian.orders.schemas import OrderCreate
+    from huitian.sla import service as sla_service
+
+    lon, lat = IN_G1
+    header = ["类型", "诉求内容", "分类代码", "纬度", "经度", "受理时间", "诉求人姓名", "联系电话"]
+    row = ["投诉", "路灯不亮", "010101", str(lat), str(lon), "2024-03-01 09:30", "张三", "13800000001"]
+    path = write_csv(tmp_path / "in.csv", [row], header=header)
+    with db.write() as session:
+        assert transfer_service.import_orders(session, path=path).written == 1
+        data = OrderCreate(
+            type="complaint",
+            description="路灯不亮",
+            category_code="010101",
+            lat=lat,
+            lon=lon,
+            citizen_name="张三",
+            citizen_phone="13800000001",
+            channel=Channel.IMPORT,
+        )
+        when = datetime(2024, 3, 1, 9, 30, tzinfo=sla_service.local_tz())
+        orders_service.create_order(session, data=data, principal=transfer_service.IMPORTER, now=when)
+        session.flush()
+        orders = session.execute(text("SELECT * FROM orders ORDER BY id")).mappings().all()
+        events = session.execute(text("SELECT * FROM order_events ORDER BY id")).mappings().all()
+    imported, created = ({k: v for k, v in r.items() if k != "id"} for r in orders)
+    assert imported == created
+    assert [{k: v for k, v in e.items() if k not in ("id", "order_id")} for e in events] == [
+        {k: v for k, v in events[1].items() if k not in ("id", "order_id")}
+    ] * 2
