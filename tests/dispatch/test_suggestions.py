@@ -140,8 +140,10 @@ def test_auto_dispatch_needs_a_threshold_and_a_sure_enough_routed_suggestion(api
         model_version=1,
         dispatch_category="010101",
         dispatch_unit="ST1",
+        dispatch_confidence=0.85,
     )
     assert intelligence_service.should_auto_dispatch(sure, 0.8)
+    assert not intelligence_service.should_auto_dispatch(sure, 0.88)  # the unit is not sure enough
     assert not intelligence_service.should_auto_dispatch(sure, 0.95)
     assert not intelligence_service.should_auto_dispatch(sure, None)
     unrouted = S(category=[C("010101", "路灯不亮", 0.9)], model_version=1)

@@ -10,6 +10,8 @@ class RouteReason(StrEnum):
     CATEGORY_HINT = "category_hint"
     TERRITORIAL = "territorial"
     NONE = "none"
+    # Not a catalogue route: the unit model's suggestion (intelligence), shown beside the others.
+    MODEL = "model"
 
     @property
     def label(self) -> str:
@@ -18,6 +20,7 @@ class RouteReason(StrEnum):
             "category_hint": "分类默认承办单位",
             "territorial": "属地管理(所在街道)",
             "none": "无匹配,需人工派单",
+            "model": "模型预测(历史承办单位)",
         }[self.value]
 
 

@@ -44,21 +44,25 @@ def order_suggestions(ref: str, principal: CurrentPrincipal, session: WriteSessi
             for u in found.unit
         ],
         model_version=found.model_version,
+        unit_model_version=found.unit_model_version,
+        dispatch_unit=found.dispatch_unit,
         auto_dispatch=intelligence_service.should_auto_dispatch(found, threshold),
     )
 
 
 @router.post("/intelligence/models", response_model=ModelRead, status_code=201)
 def train_model(principal: AdminPrincipal, session: WriteSessionDep, body: ModelTrain | None = None):
-    """Train a category model now from the closed orders (synchronous; a worker job should take this)."""
-    row = intelligence_service.train(session, principal=principal, activate=(body or ModelTrain()).activate)
+    """Train a category or unit model now from the closed orders (synchronous; the worker job
+    `intelligence.retrain` does this by itself when enough new data came in)."""
+    body = body or ModelTrain()
+    row = intelligence_service.train(session, principal=principal, activate=body.activate, target=body.target)
     session.commit()
     return row
 
 
 @router.get("/intelligence/models", response_model=list[ModelRead])
-def list_models(_: AdminPrincipal, session: SessionDep):
-    return intelligence_service.list_models(session)
+def list_models(_: AdminPrincipal, session: SessionDep, target: str = "category"):
+    return intelligence_service.list_models(session, target=target)
 
 
 @router.post("/intelligence/models/{model_id}/activate", response_model=ModelRead)

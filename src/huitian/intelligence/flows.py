@@ -38,7 +38,10 @@ def triage(session: Session, *, orders: list[Order]) -> set[int]:
             version=order.version,
             unit=suggestion.dispatch_unit,
             category_code=suggestion.dispatch_category,
-            reason=f"自动派单:模型第{row.version}版,置信度{top.confidence:.2f}(阈值{threshold:.2f})",
+            reason=(
+                f"自动派单:模型第{row.version}版,分类置信度{top.confidence:.2f},"
+                f"承办单位置信度{suggestion.dispatch_confidence:.2f}(阈值{threshold:.2f})"
+            ),
         )
         orders_flows.perform(session, order=order, principal=SYSTEM, req=req)
         dispatched.add(order.id)

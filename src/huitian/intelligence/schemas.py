@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -24,11 +25,14 @@ class SuggestionsRead(BaseModel):
     category: list[SuggestedCategory]
     unit: list[SuggestedUnit]
     model_version: int | None
+    unit_model_version: int | None = None
+    dispatch_unit: str | None = Field(default=None, description="the unit auto-dispatch would choose")
     auto_dispatch: bool = Field(description="whether this suggestion clears the admin's threshold")
 
 
 class ModelTrain(BaseModel):
     activate: bool = True
+    target: Literal["category", "unit"] = "category"
 
 
 class ModelRead(BaseModel):

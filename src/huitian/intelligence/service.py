@@ -5,8 +5,12 @@
   saves the model under the model directory and records a ModelVersion. An operator's correction
   (dispatching with another category than the top suggestion) changes the order's final category,
   so the next training learns from it.
-- `suggest` gives the top three categories with calibrated confidence and, through the routing
-  catalogue (`dispatch.service.route`), the units they lead to.
+- A second model (target "unit") learns the lead unit from the text and the place (the names of the
+  order's street, community and grid) of closed orders: an operator who dispatches to another unit
+  than suggested changes the order's final lead unit, so the next training learns that too.
+- `suggest` gives the top three categories with calibrated confidence and the top three units: the
+  routing catalogue (`dispatch.service.route`) applied to the category probabilities, mixed with the
+  unit model's probabilities. A catalogue rule (派单目录) beats both models.
 - `should_auto_dispatch` decides whether a suggestion is sure enough to dispatch without an operator.
 
 Settings: HUITIAN_MODEL_DIR (default ./models) is where model files are written.
@@ -21,18 +25,27 @@ from pathlib import Path
 from sqlalchemy import false, func, select, update
 from sqlalchemy.orm import Session
 
+from huitian.areas import service as areas_service
 from huitian.auth.service import Principal
 from huitian.categories import service as categories_service
 from huitian.config import get_settings
 from huitian.db import utcnow
 from huitian.dispatch import service as dispatch_service
+from huitian.dispatch.enums import RouteReason
 from huitian.errors import NotFound, Unprocessable
 from huitian.intelligence.classifier import TextClassifier, score_predictions
 from huitian.intelligence.models import IntelligenceSetting, ModelVersion, Suggestion
 from huitian.orders.enums import OrderStatus
 from huitian.orders.models import Order
+from huitian.units import service as units_service
 
 CATEGORY = "category"
+UNIT = "unit"
+TARGETS = (CATEGORY, UNIT)
+# Weight of the unit model beside catalogue(category model) in a unit's confidence: even against the
+# catalogue's category defaults, and stronger than 属地 (the street office), which is only the fallback.
+UNIT_MODEL_WEIGHT = 0.5
+UNIT_MODEL_WEIGHT_OVER_TERRITORIAL = 0.8
 THRESHOLD_KEY = "auto_dispatch_threshold"
 MIN_TEST_SHARE = 0.2
 
@@ -49,15 +62,36 @@ def order_text(title: str | None, description: str | None) -> str:
     return f"{title or ''}\n{description or ''}".strip()
 
 
-def training_rows(session: Session) -> tuple[list[str], list[str]]:
-    """(texts, labels) of every closed order whose category is a third-level one.
+def unit_text(title: str | None, description: str | None, place: list[str]) -> str:
+    """The unit model's input: the order's text and the names of its place below the district."""
+    text = order_text(title, description)
+    return f"{text}\n地点:{' '.join(place[1:])}" if place else text
+
+
+def training_rows(session: Session, *, target: str = CATEGORY) -> tuple[list[str], list[str]]:
+    """(texts, labels) of the closed orders: for "category", those whose category is a third-level one
+    (label: its code); for "unit", those with a lead unit (label: the unit's code, text with place).
 
     Reads the orders table directly: orders.service has no export for training yet (see the report);
     this is the one place that does, and it only reads."""
+    closed = Order.status == OrderStatus.CLOSED.value
+    if target == UNIT:
+        units = {i: u.code for i, u in units_service.directory(session).items()}
+        rows = session.execute(
+            select(Order.title, Order.description, Order.area_path, Order.lead_unit_id)
+            .where(closed, Order.lead_unit_id.is_not(None))
+            .order_by(Order.id)
+        ).all()
+        places = {p: areas_service.names_on_path(session, path=p) for p in {r.area_path for r in rows} if p}
+        rows = [r for r in rows if r.lead_unit_id in units]
+        return (
+            [unit_text(r.title, r.description, places.get(r.area_path, [])) for r in rows],
+            [units[r.lead_unit_id] for r in rows],
+        )
     leaf = {c.id: c.code for c in categories_service.list_categories(session, level=3)}
     rows = session.execute(
         select(Order.title, Order.description, Order.category_id)
-        .where(Order.status == OrderStatus.CLOSED.value, Order.category_id.in_(leaf) if leaf else false())
+        .where(closed, Order.category_id.in_(leaf) if leaf else false())
         .order_by(Order.id)
     ).all()
     return [order_text(r.title, r.description) for r in rows], [leaf[r.category_id] for r in rows]
@@ -86,6 +120,28 @@ def corrections(session: Session) -> list[tuple[int, str, str]]:
     return out
 
 
+def unit_corrections(session: Session) -> list[tuple[int, str, str]]:
+    """(order id, suggested unit, final lead unit) where the operator dispatched elsewhere than the
+    latest suggestion said."""
+    latest = (
+        select(Suggestion.order_id, func.max(Suggestion.id).label("sid"))
+        .group_by(Suggestion.order_id)
+        .subquery()
+    )
+    units = {i: u.code for i, u in units_service.directory(session).items()}
+    rows = session.execute(
+        select(Suggestion.order_id, Suggestion.unit_code, Order.lead_unit_id)
+        .join(latest, latest.c.sid == Suggestion.id)
+        .join(Order, Order.id == Suggestion.order_id)
+        .where(Suggestion.unit_code.is_not(None), Order.lead_unit_id.is_not(None))
+    ).all()
+    return [
+        (order_id, suggested, units[unit_id])
+        for order_id, suggested, unit_id in rows
+        if unit_id in units and units[unit_id] != suggested
+    ]
+
+
 # --- training and versions ------------------------------------------------------------------------------
 
 
@@ -106,27 +162,45 @@ def evaluate_holdout(texts: list[str], labels: list[str], *, seed: int = 0) -> d
         return {"macro_f1": None, "note": "too few orders for a held-out split"}
     model = TextClassifier().fit(tr_x, tr_y)
     scores = score_predictions(te_y, model.predict(te_x))
-    return {"macro_f1": scores["macro_f1"], "accuracy": scores["accuracy"], "n_test": len(te_y)}
+    return {
+        "macro_f1": scores["macro_f1"],
+        "accuracy": scores["accuracy"],
+        "n_test": len(te_y),
+        "per_class_f1": scores["per_class_f1"],
+    }
 
 
-def train(session: Session, *, principal: Principal, activate: bool = True, seed: int = 0) -> ModelVersion:
-    """Train a new category model from closed orders now, evaluate it, save it, record it."""
-    texts, labels = training_rows(session)
+def train(
+    session: Session,
+    *,
+    principal: Principal,
+    activate: bool = True,
+    seed: int = 0,
+    target: str = CATEGORY,
+    data: tuple[list[str], list[str]] | None = None,
+) -> ModelVersion:
+    """Train a new model of `target` ("category" or "unit") from closed orders now (or from `data`, the
+    (texts, labels) already read), evaluate it on a held-out split, save it, record it."""
+    if target not in TARGETS:
+        raise Unprocessable(f"unknown model target {target!r}; one of {', '.join(TARGETS)}", field="target")
+    texts, labels = data if data is not None else training_rows(session, target=target)
     if len(set(labels)) < 2:
-        raise Unprocessable(
-            "training needs closed orders of at least two third-level categories", field="orders"
-        )
+        what = "third-level categories" if target == CATEGORY else "lead units"
+        raise Unprocessable(f"training needs closed orders of at least two {what}", field="orders")
     evaluation = evaluate_holdout(texts, labels, seed=seed)
-    evaluation["n_corrections"] = len(corrections(session))
+    evaluation["n"] = len(labels)
+    evaluation["n_corrections"] = len(
+        corrections(session) if target == CATEGORY else unit_corrections(session)
+    )
     model = TextClassifier().fit(texts, labels)
     version = (
-        session.scalar(select(func.max(ModelVersion.version)).where(ModelVersion.target == CATEGORY)) or 0
+        session.scalar(select(func.max(ModelVersion.version)).where(ModelVersion.target == target)) or 0
     ) + 1
-    path = model_dir() / f"{CATEGORY}-v{version}-{model.metadata['version']}.joblib"
+    path = model_dir() / f"{target}-v{version}-{model.metadata['version']}.joblib"
     model.save(path)
     evaluation["labels"] = len(model.classes_)
     row = ModelVersion(
-        target=CATEGORY,
+        target=target,
         version=version,
         created_at=utcnow(),
         created_by=principal.name,
@@ -208,15 +282,37 @@ class Suggestions:
     category: list[Suggested] = field(default_factory=list)
     unit: list[Suggested] = field(default_factory=list)
     model_version: int | None = None
-    # The dispatch the top category leads to: what auto-dispatch would do.
+    unit_model_version: int | None = None
+    # The dispatch auto-dispatch would do: the top category, and the catalogue rule's unit when a rule
+    # covers it, else the best unit; with that unit's confidence.
     dispatch_category: str | None = None
     dispatch_unit: str | None = None
+    dispatch_confidence: float | None = None
+
+
+def _unit_model_scores(session: Session, *, order: Order, k: int) -> tuple[int | None, dict[str, float]]:
+    """The unit model's version and its top `k` active units with calibrated probabilities."""
+    loaded = active_model(session, target=UNIT)
+    if loaded is None:
+        return None, {}
+    row, model = loaded
+    place = areas_service.names_on_path(session, path=order.area_path)
+    ranked = model.top_k([unit_text(order.title, order.description, place)], k=k)[0]
+    by_code = {u.code: u for u in units_service.directory(session).values()}
+    out = {}
+    for code, p in ranked:
+        info = by_code.get(code)
+        if info is not None and units_service.get(session, unit_id=info.id).active:
+            out[code] = p
+    return row.version, out
 
 
 def suggest(session: Session, *, order: Order, k: int = 3) -> Suggestions:
-    """The top `k` categories from the active model, and the units the catalogue routes them to in the
-    order's area (a unit reached by several categories adds their confidences). Without a model, the
-    order's own category (if any) is routed, with no confidence."""
+    """The top `k` categories from the active category model, and the top `k` units: the catalogue's
+    unit for each category (a unit reached by several categories adds their confidences), mixed with
+    the unit model's probabilities (UNIT_MODEL_WEIGHT; more when the top category only falls back to 属地)
+    where one is active. Without a category model,
+    the order's own category (if any) is routed, with no confidence."""
     out = Suggestions()
     loaded = active_model(session)
     ranked: list[tuple[str, float | None]] = []
@@ -226,7 +322,9 @@ def suggest(session: Session, *, order: Order, k: int = 3) -> Suggestions:
         ranked = model.top_k([order_text(order.title, order.description)], k=k)[0]
     elif order.category_id is not None:
         ranked = [(categories_service.codes_by_id(session)[order.category_id], None)]
-    units: dict[str, Suggested] = {}
+    routed: dict[str, Suggested] = {}
+    rule_unit: str | None = None
+    top_reason: RouteReason | None = None
     for code, confidence in ranked:
         try:
             category = categories_service.get_by_code_cached(session, code=code)
@@ -236,18 +334,40 @@ def suggest(session: Session, *, order: Order, k: int = 3) -> Suggestions:
             continue
         out.category.append(Suggested(code=code, name=category.name, confidence=confidence))
         route = dispatch_service.route(session, category_id=category.id, area_path=order.area_path)
+        if len(out.category) == 1:
+            top_reason = route.reason
+            if route.reason == RouteReason.RULE and route.unit is not None:
+                rule_unit = route.unit.code
         if route.unit is None:
             continue
-        if out.dispatch_category is None:
-            out.dispatch_category, out.dispatch_unit = code, route.unit.code
-        seen = units.get(route.unit.code)
+        seen = routed.get(route.unit.code)
         if seen is None:
-            units[route.unit.code] = Suggested(
+            routed[route.unit.code] = Suggested(
                 route.unit.code, route.unit.name, confidence, route.reason.value
             )
         elif confidence is not None and seen.confidence is not None:
             seen.confidence = round(seen.confidence + confidence, 4)
-    out.unit = sorted(units.values(), key=lambda u: -(u.confidence or 0.0))[:k]
+    out.unit_model_version, learned = _unit_model_scores(session, order=order, k=k)
+    units = routed
+    if learned:
+        names = {u.code: u.name for u in units_service.directory(session).values()}
+        w = 1.0
+        if routed and out.model_version is not None:
+            territorial = top_reason == RouteReason.TERRITORIAL
+            w = UNIT_MODEL_WEIGHT_OVER_TERRITORIAL if territorial else UNIT_MODEL_WEIGHT
+        units = {}
+        for code in routed.keys() | learned.keys():
+            via = routed.get(code)
+            conf = (1 - w) * ((via.confidence or 0.0) if via else 0.0) + w * learned.get(code, 0.0)
+            reason = via.reason if via else RouteReason.MODEL.value
+            units[code] = Suggested(code, names[code], round(conf, 4), reason)
+    out.unit = sorted(units.values(), key=lambda u: (-(u.confidence or 0.0), u.code))[:k]
+    if out.category:
+        out.dispatch_category = out.category[0].code
+        if rule_unit is not None:  # 派单目录: a rule beats every model
+            out.dispatch_unit, out.dispatch_confidence = rule_unit, out.category[0].confidence
+        elif out.unit:
+            out.dispatch_unit, out.dispatch_confidence = out.unit[0].code, out.unit[0].confidence
     return out
 
 
@@ -273,7 +393,8 @@ def record(session: Session, *, order: Order, suggestions: Suggestions, model_id
 
 def should_auto_dispatch(suggestion: Suggestions, threshold: float | None) -> bool:
     """Dispatch without an operator only when the admin set a threshold, a model made the suggestion,
-    its top category is at least that sure, and the catalogue routes that category to a unit."""
+    its top category is at least that sure, and the unit it would go to is too (a catalogue rule's
+    unit counts as sure as the category)."""
     if threshold is None or not suggestion.category or suggestion.model_version is None:
         return False
     top = suggestion.category[0]
@@ -282,6 +403,8 @@ def should_auto_dispatch(suggestion: Suggestions, threshold: float | None) -> bo
         and top.confidence >= threshold
         and suggestion.dispatch_category == top.code
         and suggestion.dispatch_unit is not None
+        and suggestion.dispatch_confidence is not None
+        and suggestion.dispatch_confidence >= threshold
     )
 
 
