@@ -60,11 +60,11 @@ def refused(request: Request, principal: Principal | None) -> Response | None:
     return None
 
 
-def field_errors(exc: ValidationError | DomainError) -> dict[str, str]:
+def field_errors(exc: ValidationError | DomainError, default: str = "_") -> dict[str, str]:
     """{field: message} for the form: pydantic's errors by their first location, a domain error under
-    its field (or "_" for the form as a whole)."""
+    its field (or `default`: "_" for the form as a whole)."""
     if isinstance(exc, DomainError):
-        return {exc.field or "_": error_message(exc)}
+        return {exc.field or default: error_message(exc)}
     out: dict[str, str] = {}
     for err in exc.errors():
         loc = [str(x) for x in err.get("loc", ()) if str(x) != "__root__"]
@@ -167,7 +167,7 @@ def create_user(
         session.commit()
     except (ValidationError, DomainError) as exc:
         session.rollback()
-        errors = field_errors(exc)
+        errors = field_errors(exc, default="username")  # the only error without a field: name taken
         return _users_page(
             request, principal, session, values=values, errors=errors, status_code=error_status(errors, exc)
         )
