@@ -3,27 +3,35 @@
 
 Errors follow the spec, not the rest of the API: a list of {code, description} in the requested
 format, with 400 (bad input), 403 (api_key missing or wrong) or 404 (unknown service, request, token,
-jurisdiction)."""
+jurisdiction).
+
+Also here: the photos of an order, served to staff under /api/v1/orders/{ref}/photos in the order's own
+scope (404 for anyone who cannot see the order)."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import re
 from collections.abc import Callable
 from datetime import datetime
 
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import FileResponse
 from starlette.datastructures import FormData
 
+from huitian.auth.deps import CurrentPrincipal, SessionDep
 from huitian.db import Database
 from huitian.errors import BadRequest, DomainError, NotFound
 from huitian.intake import open311
+from huitian.intake import photos as photos_service
 from huitian.intake import service as intake_service
 from huitian.lib.groupcommit import GroupCommit
 from huitian.sla import service as sla_service
 
-router = APIRouter(prefix="/open311/v2", tags=["open311"])
+open311_router = APIRouter(prefix="/open311/v2", tags=["open311"])
+photos_router = APIRouter(prefix="/api/v1/orders", tags=["photos"])
 
 _STATUS = {400: 400, 401: 403, 403: 403, 404: 404, 409: 400, 422: 400}
 _ATTRIBUTE = re.compile(r"^attribute\[([^\]]+)\](\[\])?$")
@@ -53,13 +61,13 @@ def _read(request: Request, fn: Callable):
         return fn(session)
 
 
-@router.get("/discovery.{fmt}", summary="Open311 discovery")
+@open311_router.get("/discovery.{fmt}", summary="Open311 discovery")
 def discovery(fmt: str, request: Request) -> Response:
     base = str(request.url_for("services", fmt="json")).rsplit("/", 1)[0]
     return _answer(request, fmt, lambda: open311.render(fmt, "discovery", open311.discovery_doc(base)))
 
 
-@router.get("/services.{fmt}", name="services", summary="Service list (our categories)")
+@open311_router.get("/services.{fmt}", name="services", summary="Service list (our categories)")
 def services(fmt: str, request: Request) -> Response:
     def work() -> Response:
         found = _read(request, intake_service.list_services)
@@ -68,7 +76,7 @@ def services(fmt: str, request: Request) -> Response:
     return _answer(request, fmt, work)
 
 
-@router.get("/services/{code}.{fmt}", summary="Service definition (attributes)")
+@open311_router.get("/services/{code}.{fmt}", summary="Service definition (attributes)")
 def service_definition(code: str, fmt: str, request: Request) -> Response:
     def work() -> Response:
         found = _read(request, lambda s: intake_service.get_service(s, code=code))
@@ -95,7 +103,7 @@ def _date(request: Request, name: str) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=sla_service.local_tz())
 
 
-@router.get("/requests.{fmt}", summary="Service requests (public)")
+@open311_router.get("/requests.{fmt}", summary="Service requests (public)")
 def list_requests(fmt: str, request: Request) -> Response:
     def work() -> Response:
         statuses = _list(request, "status")
@@ -157,7 +165,7 @@ def _intake(request: Request) -> GroupCommit:
     return group
 
 
-@router.post("/requests.{fmt}", summary="File a service request (form-encoded, api_key required)")
+@open311_router.post("/requests.{fmt}", summary="File a service request (form-encoded, api_key required)")
 async def create_request(fmt: str, request: Request) -> Response:
     if fmt not in open311.FORMATS:
         return open311.error("json", 404, f"format {fmt!r} is not offered: use .json or .xml")
@@ -181,7 +189,7 @@ async def create_request(fmt: str, request: Request) -> Response:
     return open311.render(fmt, "service_requests", doc)
 
 
-@router.get("/requests/{ref}.{fmt}", summary="One service request (public)")
+@open311_router.get("/requests/{ref}.{fmt}", summary="One service request (public)")
 def get_request(ref: str, fmt: str, request: Request) -> Response:
     def work() -> Response:
         found = _read(request, lambda s: intake_service.get_request(s, ref=ref))
@@ -190,13 +198,13 @@ def get_request(ref: str, fmt: str, request: Request) -> Response:
     return _answer(request, fmt, work)
 
 
-@router.get("/request/{ref}.{fmt}", include_in_schema=False)
+@open311_router.get("/request/{ref}.{fmt}", include_in_schema=False)
 def get_request_singular(ref: str, fmt: str, request: Request) -> Response:
     """The path the community's swagger.json names (the prose spec says requests/)."""
     return get_request(ref, fmt, request)
 
 
-@router.get("/tokens/{token}.{fmt}", summary="Request id for a token")
+@open311_router.get("/tokens/{token}.{fmt}", summary="Request id for a token")
 def token(token: str, fmt: str, request: Request) -> Response:
     def work() -> Response:
         try:
@@ -206,3 +214,38 @@ def token(token: str, fmt: str, request: Request) -> Response:
         return open311.render(fmt, "service_requests", [{"service_request_id": number, "token": token}])
 
     return _answer(request, fmt, work)
+
+
+# --- photos of an order, for staff ----------------------------------------------------------------
+
+PHOTO_CACHE = {"Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff"}
+
+
+@photos_router.get("/{ref}/photos", summary="The photos of an order (links to each file and thumbnail)")
+def order_photos(ref: str, principal: CurrentPrincipal, session: SessionDep) -> list[dict]:
+    return [
+        dataclasses.asdict(p) for p in photos_service.list_photos(session, principal=principal, order_id=ref)
+    ]
+
+
+@photos_router.get("/{ref}/photos/{photo_id}", response_class=FileResponse, summary="One photo of an order")
+def order_photo(ref: str, photo_id: int, principal: CurrentPrincipal, session: SessionDep) -> FileResponse:
+    photo = photos_service.photo_for(session, principal=principal, order_id=ref, photo_id=photo_id)
+    return FileResponse(photos_service.path_of(photo), media_type=photo.content_type, headers=PHOTO_CACHE)
+
+
+@photos_router.get(
+    "/{ref}/photos/{photo_id}/thumb", response_class=FileResponse, summary="A photo's thumbnail"
+)
+def order_photo_thumb(
+    ref: str, photo_id: int, principal: CurrentPrincipal, session: SessionDep
+) -> FileResponse:
+    photo = photos_service.photo_for(session, principal=principal, order_id=ref, photo_id=photo_id)
+    path = photos_service.thumbnail_of(photo)
+    media = "image/jpeg" if path.suffix == ".jpg" else photo.content_type
+    return FileResponse(path, media_type=media, headers=PHOTO_CACHE)
+
+
+router = APIRouter()  # what the app mounts: Open311 and the photos
+router.include_router(open311_router)
+router.include_router(photos_router)

@@ -29,9 +29,11 @@ from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from huitian.auth.service import Principal
 from huitian.config import get_settings
-from huitian.errors import DomainError, Unprocessable
+from huitian.errors import DomainError, NotFound, Unprocessable
 from huitian.intake.models import OrderAttachment
+from huitian.orders import service as orders_service
 from huitian.sla import service as sla_service
 
 MAX_BYTES = 8 * 1024 * 1024
@@ -201,14 +203,18 @@ def first_place(photos: list[Photo]) -> tuple[float, float] | None:
 
 
 def _write(photo: Photo, folder: Path) -> None:
+    _write_bytes(photo.data, folder / photo.stored_name)
+
+
+def _write_bytes(data: bytes, target: Path) -> None:
+    folder = target.parent
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / photo.stored_name
     if target.exists():
         return  # same content, same name
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".upload-")
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(photo.data)
+            f.write(data)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -249,3 +255,77 @@ def attachments_of(session: Session, *, order_id: int) -> list[OrderAttachment]:
 
 def path_of(attachment: OrderAttachment) -> Path:
     return upload_dir() / attachment.stored_name
+
+
+# --- serving to staff -----------------------------------------------------------------------------
+
+THUMB_EDGE = 320  # px, the longer side of a thumbnail
+
+
+@dataclass(frozen=True)
+class PhotoView:
+    """One photo of an order as a page or the API shows it: links to the file and its thumbnail."""
+
+    id: int
+    url: str
+    thumb_url: str
+    content_type: str
+    size: int
+    width: int
+    height: int
+    taken_at: datetime | None
+    lat: float | None
+    lon: float | None
+
+
+def photo_url(order_id: int, photo_id: int, *, thumb: bool = False) -> str:
+    return f"/api/v1/orders/{order_id}/photos/{photo_id}" + ("/thumb" if thumb else "")
+
+
+def list_photos(session: Session, *, principal: Principal, order_id: int | str) -> list[PhotoView]:
+    """The photos of an order the principal may see (the order's own scope: NotFound otherwise), in upload
+    order, as links the staff pages and the API hand out."""
+    order = orders_service.get_for(session, principal=principal, ref=order_id)
+    return [
+        PhotoView(
+            id=a.id,
+            url=photo_url(order.id, a.id),
+            thumb_url=photo_url(order.id, a.id, thumb=True),
+            content_type=a.content_type,
+            size=a.size,
+            width=a.width,
+            height=a.height,
+            taken_at=a.taken_at,
+            lat=a.lat,
+            lon=a.lon,
+        )
+        for a in attachments_of(session, order_id=order.id)
+    ]
+
+
+def photo_for(
+    session: Session, *, principal: Principal, order_id: int | str, photo_id: int
+) -> OrderAttachment:
+    """One photo of an order the principal may see; NotFound (404) for an order out of scope, a photo of
+    another order, or a file missing from the upload folder."""
+    order = orders_service.get_for(session, principal=principal, ref=order_id)
+    attachment = session.get(OrderAttachment, photo_id)
+    if attachment is None or attachment.order_id != order.id or not path_of(attachment).is_file():
+        raise NotFound(f"photo {photo_id} of order {order_id!r} not found")
+    return attachment
+
+
+def thumbnail_of(attachment: OrderAttachment) -> Path:
+    """The photo's thumbnail (JPEG, longer side THUMB_EDGE), made on first request and kept beside the
+    photos under thumbs/ by the photo's content hash; the photo itself when it is already that small."""
+    if max(attachment.width, attachment.height) <= THUMB_EDGE:
+        return path_of(attachment)
+    target = upload_dir() / "thumbs" / f"{attachment.sha256}-{THUMB_EDGE}.jpg"
+    if target.is_file():
+        return target
+    with Image.open(path_of(attachment)) as img:
+        img.thumbnail((THUMB_EDGE, THUMB_EDGE))
+        out = io.BytesIO()
+        img.convert("RGB").save(out, "JPEG", quality=80)
+    _write_bytes(out.getvalue(), target)
+    return target
