@@ -59,3 +59,29 @@ class IntelligenceSetting(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[dict] = mapped_column(JSON)
+
+
+class TrainingRun(Base):
+    """One (re)training of a target, by the worker job or an admin: what it trained on, the version it
+    made, and whether that version was promoted (made active) or kept aside because it scored worse.
+
+    `claim` holds the target's name while the run is going and is cleared when it ends: being unique, it
+    lets one process at a time train a target (a second insert fails), on SQLite and PostgreSQL alike."""
+
+    __tablename__ = "intelligence_training_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target: Mapped[str] = mapped_column(String(16))
+    trigger: Mapped[str] = mapped_column(String(16))  # "schedule" | "admin"
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16))  # running | promoted | kept | failed
+    claim: Mapped[str | None] = mapped_column(String(16), unique=True)
+    n_train: Mapped[int | None] = mapped_column(Integer)
+    model_id: Mapped[int | None] = mapped_column(ForeignKey("intelligence_models.id"))
+    note: Mapped[str | None] = mapped_column(String(500))
+
+    __table_args__ = (
+        # The admin page's latest runs of a target.
+        Index("ix_intelligence_training_runs_target", "target", "id"),
+    )

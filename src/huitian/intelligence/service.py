@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import false, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from huitian.areas import service as areas_service
@@ -34,7 +36,7 @@ from huitian.dispatch import service as dispatch_service
 from huitian.dispatch.enums import RouteReason
 from huitian.errors import NotFound, Unprocessable
 from huitian.intelligence.classifier import TextClassifier, score_predictions
-from huitian.intelligence.models import IntelligenceSetting, ModelVersion, Suggestion
+from huitian.intelligence.models import IntelligenceSetting, ModelVersion, Suggestion, TrainingRun
 from huitian.orders.enums import OrderStatus
 from huitian.orders.models import Order
 from huitian.units import service as units_service
@@ -170,6 +172,50 @@ def evaluate_holdout(texts: list[str], labels: list[str], *, seed: int = 0) -> d
     }
 
 
+def fit_candidate(
+    texts: list[str], labels: list[str], *, target: str = CATEGORY, seed: int = 0
+) -> tuple[TextClassifier, dict]:
+    """A model fitted on every row, and its evaluation by a twin trained on a held-out split. Pure: no
+    session, so that the worker trains outside any transaction."""
+    if target not in TARGETS:
+        raise Unprocessable(f"unknown model target {target!r}; one of {', '.join(TARGETS)}", field="target")
+    if len(set(labels)) < 2:
+        what = "third-level categories" if target == CATEGORY else "lead units"
+        raise Unprocessable(f"training needs closed orders of at least two {what}", field="orders")
+    evaluation = evaluate_holdout(texts, labels, seed=seed)
+    evaluation["n"] = len(labels)
+    return TextClassifier().fit(texts, labels), evaluation
+
+
+def record_version(
+    session: Session, *, target: str, model: TextClassifier, evaluation: dict, created_by: str
+) -> ModelVersion:
+    """Save a fitted model under the next version number of its target and record it (not active)."""
+    version = (
+        session.scalar(select(func.max(ModelVersion.version)).where(ModelVersion.target == target)) or 0
+    ) + 1
+    path = model_dir() / f"{target}-v{version}-{model.metadata['version']}.joblib"
+    model.save(path)
+    evaluation = dict(evaluation)
+    evaluation["labels"] = len(model.classes_)
+    evaluation["n_corrections"] = len(
+        corrections(session) if target == CATEGORY else unit_corrections(session)
+    )
+    row = ModelVersion(
+        target=target,
+        version=version,
+        created_at=utcnow(),
+        created_by=created_by,
+        n_train=int(model.metadata.get("n_train", evaluation.get("n", 0))),
+        evaluation=evaluation,
+        path=str(path.resolve()),
+        active=False,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
 def train(
     session: Session,
     *,
@@ -177,43 +223,155 @@ def train(
     activate: bool = True,
     seed: int = 0,
     target: str = CATEGORY,
-    data: tuple[list[str], list[str]] | None = None,
 ) -> ModelVersion:
-    """Train a new model of `target` ("category" or "unit") from closed orders now (or from `data`, the
-    (texts, labels) already read), evaluate it on a held-out split, save it, record it."""
+    """Train a new model of `target` ("category" or "unit") from closed orders now, evaluate it on a
+    held-out split, save it, record it (and make it the active one unless `activate` is false)."""
     if target not in TARGETS:
         raise Unprocessable(f"unknown model target {target!r}; one of {', '.join(TARGETS)}", field="target")
-    texts, labels = data if data is not None else training_rows(session, target=target)
-    if len(set(labels)) < 2:
-        what = "third-level categories" if target == CATEGORY else "lead units"
-        raise Unprocessable(f"training needs closed orders of at least two {what}", field="orders")
-    evaluation = evaluate_holdout(texts, labels, seed=seed)
-    evaluation["n"] = len(labels)
-    evaluation["n_corrections"] = len(
-        corrections(session) if target == CATEGORY else unit_corrections(session)
+    texts, labels = training_rows(session, target=target)
+    model, evaluation = fit_candidate(texts, labels, target=target, seed=seed)
+    row = record_version(
+        session, target=target, model=model, evaluation=evaluation, created_by=principal.name
     )
-    model = TextClassifier().fit(texts, labels)
-    version = (
-        session.scalar(select(func.max(ModelVersion.version)).where(ModelVersion.target == target)) or 0
-    ) + 1
-    path = model_dir() / f"{target}-v{version}-{model.metadata['version']}.joblib"
-    model.save(path)
-    evaluation["labels"] = len(model.classes_)
-    row = ModelVersion(
-        target=target,
-        version=version,
-        created_at=utcnow(),
-        created_by=principal.name,
-        n_train=len(labels),
-        evaluation=evaluation,
-        path=str(path.resolve()),
-        active=False,
-    )
-    session.add(row)
-    session.flush()
     if activate:
         activate_model(session, model_id=row.id)
     return row
+
+
+# --- retraining (the worker job intelligence.retrain) ---------------------------------------------------
+
+RETRAIN_MIN_NEW_KEY = "retrain_min_new"
+RETRAIN_REQUEST_KEY = "retrain_requested"
+DEFAULT_RETRAIN_MIN_NEW = 200
+# A run that has held its claim this long is taken to have died with its process.
+STALE_RUN_S = 3600
+
+
+def training_count(session: Session, *, target: str) -> int:
+    """How many rows `training_rows` would give now (a count, for deciding whether to retrain)."""
+    closed = Order.status == OrderStatus.CLOSED.value
+    if target == UNIT:
+        where = [closed, Order.lead_unit_id.is_not(None)]
+    else:
+        leaf = [c.id for c in categories_service.list_categories(session, level=3)]
+        where = [closed, Order.category_id.in_(leaf) if leaf else false()]
+    return session.scalar(select(func.count()).select_from(Order).where(*where)) or 0
+
+
+def retrain_min_new(session: Session) -> int:
+    row = session.get(IntelligenceSetting, RETRAIN_MIN_NEW_KEY)
+    return DEFAULT_RETRAIN_MIN_NEW if row is None else int(row.value.get("value"))
+
+
+def set_retrain_min_new(session: Session, *, value: int) -> int:
+    """How many more closed orders than the latest version was trained on make the job retrain."""
+    if value < 1:
+        raise Unprocessable("retrain_min_new must be a positive number of orders", field="retrain_min_new")
+    _put_setting(session, RETRAIN_MIN_NEW_KEY, {"value": value})
+    return value
+
+
+def request_training(session: Session, *, principal: Principal) -> None:
+    """Ask the worker to train every target at its next round, whatever the amount of new data."""
+    _put_setting(
+        session, RETRAIN_REQUEST_KEY, {"value": True, "by": principal.name, "at": utcnow().isoformat()}
+    )
+
+
+def clear_training_request(session: Session) -> None:
+    if training_requested(session):
+        _put_setting(session, RETRAIN_REQUEST_KEY, {"value": False})
+
+
+def training_requested(session: Session) -> dict | None:
+    row = session.get(IntelligenceSetting, RETRAIN_REQUEST_KEY)
+    return row.value if row is not None and row.value.get("value") else None
+
+
+def _put_setting(session: Session, key: str, value: dict) -> None:
+    row = session.get(IntelligenceSetting, key)
+    if row is None:
+        session.add(IntelligenceSetting(key=key, value=value))
+    else:
+        row.value = value
+    session.flush()
+
+
+def retrain_due(session: Session, *, target: str) -> str | None:
+    """Why `target` should be retrained now (requested by an admin, or enough new closed orders since
+    the latest version, promoted or not), or None."""
+    if training_requested(session):
+        return "requested"
+    latest = session.scalar(
+        select(ModelVersion.n_train)
+        .where(ModelVersion.target == target)
+        .order_by(ModelVersion.version.desc())
+        .limit(1)
+    )
+    new = training_count(session, target=target) - (latest or 0)
+    return f"{new} new closed orders" if new >= retrain_min_new(session) else None
+
+
+def claim_run(session: Session, *, target: str, trigger: str, note: str | None = None) -> TrainingRun | None:
+    """Start a training run of `target`, or None when another process is training it. Flushes."""
+    stale = utcnow() - timedelta(seconds=STALE_RUN_S)
+    session.execute(
+        update(TrainingRun)
+        .where(TrainingRun.claim == target, TrainingRun.started_at < stale)
+        .values(claim=None, status="failed", finished_at=utcnow(), note="abandoned (no end after an hour)")
+    )
+    run = TrainingRun(target=target, trigger=trigger, status="running", claim=target, note=note)
+    try:
+        with session.begin_nested():
+            session.add(run)
+    except IntegrityError:
+        return None
+    return run
+
+
+def not_worse(new: dict, current: dict | None) -> bool:
+    """A new version may replace the current one when its held-out macro-F1 is at least as good (a
+    version that could not be evaluated replaces only nothing)."""
+    if current is None:
+        return True
+    new_f1, old_f1 = new.get("macro_f1"), current.get("macro_f1")
+    if new_f1 is None:
+        return False
+    return old_f1 is None or new_f1 >= old_f1
+
+
+def finish_run(
+    session: Session, *, run_id: int, model: ModelVersion | None = None, note: str | None = None
+) -> TrainingRun:
+    """End a run: with a new version, promote it when it is not worse than the active one; without
+    one, the run failed (`note` says why). Releases the claim. Flushes."""
+    run = session.get(TrainingRun, run_id)
+    if run is None:
+        raise NotFound(f"training run {run_id} not found")
+    run.claim, run.finished_at = None, utcnow()
+    if model is None:
+        run.status, run.note = "failed", (note or "")[:500]
+        session.flush()
+        return run
+    run.model_id, run.n_train = model.id, model.n_train
+    current = session.scalar(
+        select(ModelVersion).where(ModelVersion.target == model.target, ModelVersion.active.is_(True))
+    )
+    if not_worse(model.evaluation, current.evaluation if current else None):
+        activate_model(session, model_id=model.id)
+        run.status = "promoted"
+    else:
+        run.status = "kept"
+        run.note = (
+            f"未启用:留出集宏F1 {model.evaluation.get('macro_f1')} 低于当前第{current.version}版的 "
+            f"{current.evaluation.get('macro_f1')}"
+        )[:500]
+    session.flush()
+    return run
+
+
+def list_runs(session: Session, *, limit: int = 20) -> list[TrainingRun]:
+    return list(session.scalars(select(TrainingRun).order_by(TrainingRun.id.desc()).limit(limit)))
 
 
 def list_models(session: Session, *, target: str = CATEGORY) -> list[ModelVersion]:
