@@ -8,12 +8,17 @@ import re
 
 import pytest
 
-from tests.web.conftest import Browser, browser, client  # noqa: F401
+from tests.web.conftest import CSRF_RE, Browser, browser, client  # noqa: F401
 
 
 @pytest.fixture
 def admin(browser) -> Browser:  # noqa: F811
     return browser("admin")
+
+
+def csrf_of(b: Browser) -> str:
+    """The CSRF token the pages give this user's forms."""
+    return CSRF_RE.findall(b.get("/admin").text)[0]
 
 
 def field_error(page: str, field_id: str) -> str:
