@@ -11,6 +11,7 @@ from pathlib import Path
 
 from huitian.auth.enums import Role
 from huitian.orders.enums import (
+    Action,
     AssignmentRole,
     AssignmentStatus,
     Channel,
@@ -184,6 +185,7 @@ JINJA_FILTERS = {
 
 JINJA_GLOBALS = {
     "Role": Role,
+    "Action": Action,
     "OrderStatus": OrderStatus,
     "OrderType": OrderType,
     "Channel": Channel,

@@ -8,6 +8,7 @@ back: the pages work without JavaScript.
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -18,26 +19,35 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from huitian.assets.models import Asset
 from huitian.auth import service as auth_service
 from huitian.auth.deps import OptionalPrincipal, SessionDep, WriteSessionDep
 from huitian.auth.enums import Role
 from huitian.auth.service import Principal
 from huitian.categories import service as categories_service
+from huitian.config import get_settings
+from huitian.db import utcnow
+from huitian.duplicates import service as duplicates_service
 from huitian.errors import Conflict, DomainError, NotFound, Unauthorized
 from huitian.orders import flows
 from huitian.orders import service as orders_service
 from huitian.orders.enums import INTAKE_OUTCOMES, Action, Channel, OrderStatus, OrderType
+from huitian.orders.models import Order
 from huitian.orders.schemas import ActionRequest, OrderCreate, OrderRead
 from huitian.sla import service as sla_service
 from huitian.units import service as units_service
 from huitian.units.enums import UnitKind
-from huitian.web import render
+from huitian.web import console, render
 
 router = APIRouter(include_in_schema=False)
-templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+templates = Jinja2Templates(directory=TEMPLATES_DIR)
+# The intake domain's photos of an order, included on the order page once that partial exists.
+PHOTOS_TEMPLATE = "intake/_photos.html"
 templates.env.filters.update(render.JINJA_FILTERS)
 templates.env.globals.update(render.JINJA_GLOBALS)
 
@@ -457,8 +467,32 @@ def _detail(
         "categories": category_options(session) if Action.DISPATCH.value in allowed else [],
         "intake_outcomes": sorted(INTAKE_OUTCOMES, key=lambda x: x.value),
         "can_close_at_intake": order.status == OrderStatus.RECEIVED.value,
+        **_order_extras(session, order),
     }
     return page(request, "orders/detail.html", principal, context, status_code=status_code)
+
+
+def _order_extras(session: Session, order: OrderRead) -> dict:
+    """The order page's map, city part, photos and the history of its deadlines."""
+    shape = console.map_data(session, order=order)
+    due = order.deadlines.get("reply")
+    return {
+        "map_json": json.dumps(shape, ensure_ascii=False) if shape else None,
+        "leaflet": render.vendor_url("leaflet/leaflet.js"),
+        "tiles": get_settings().map_tile_url or "",
+        "deadline_changes": console.deadline_changes(order),
+        "days_off": console.days_off(session, start=order.created_at, end=due.due if due else None),
+        "part_code": _part_code(session, order.id),
+        "photos_template": PHOTOS_TEMPLATE if (TEMPLATES_DIR / PHOTOS_TEMPLATE).is_file() else None,
+    }
+
+
+def _part_code(session: Session, order_id: int) -> str | None:
+    """The city part (部件) the order is about, if it was filed by scanning one."""
+    asset_id = session.scalar(select(Order.asset_id).where(Order.id == order_id))
+    if asset_id is None:
+        return None
+    return session.scalar(select(Asset.code).where(Asset.id == asset_id))
 
 
 @router.get("/orders/{ref}", response_class=HTMLResponse)
@@ -490,6 +524,7 @@ def order_action(
     comment: str | None = Form(None),
     into: str | None = Form(None),
     outcome: str | None = Form(None),
+    next: str | None = Form(None),
 ) -> Response:
     if principal is None:
         return RedirectResponse("/login", status_code=303)
@@ -528,4 +563,153 @@ def order_action(
         session.rollback()
         stale = Conflict("the order was changed by someone else; reload it", field="version")
         return _detail(request, principal, read_session, ref, error_message(stale), 409)
-    return RedirectResponse(f"/orders/{number}", status_code=303)
+    # a console screen (inbox, callback desk, workspace) posts with next= to come back to itself
+    return RedirectResponse(_safe_next(next) if next else f"/orders/{number}", status_code=303)
+
+
+# --- the staff console: operator workspace, handler inbox, callback desk ------------------------------
+
+
+def _refused(request: Request, principal: Principal | None, allowed: bool, message: str) -> Response | None:
+    if principal is None:
+        return to_login(request)
+    if not allowed:
+        return page(request, "error.html", principal, {"message": message}, 403)
+    return None
+
+
+def _panel_context(session: Session, principal: Principal, ref: str) -> dict:
+    found = console.triage(session, principal=principal, ref=ref)
+    order = _read(session, principal, ref)
+    suggested = [u.code for u in found.suggestions.unit]
+    return {
+        "o": order,
+        "t": found,
+        "unit_options": _unit_options(session),
+        "suggested_units": suggested,
+        "categories": category_options(session),
+        "dups": [
+            (
+                orders_service.public_number(f.order),
+                f,
+                "、".join(duplicates_service.reason_label(r) for r in f.candidate.reasons),
+            )
+            for f in found.duplicates
+        ],
+    }
+
+
+@router.get("/workspace", response_class=HTMLResponse)
+def workspace(
+    request: Request, principal: OptionalPrincipal, session: WriteSessionDep, order: str | None = None
+) -> Response:
+    refused = _refused(
+        request, principal, principal is not None and principal.is_centre, "派单工作台仅供12345话务员使用。"
+    )
+    if refused:
+        return refused
+    items, total = console.queue(session, principal=principal)
+    selected = order or (items[0].number if items else None)
+    context: dict = {"items": items, "total": total, "selected": selected}
+    if selected:
+        try:
+            context |= _panel_context(session, principal, selected)
+        except NotFound:
+            return page(request, "error.html", principal, {"message": f"未找到工单 {selected}。"}, 404)
+    session.commit()  # what was suggested is kept (corrections are counted against it)
+    return page(request, "console/workspace.html", principal, context)
+
+
+@router.get("/workspace/panel/{ref}", response_class=HTMLResponse)
+def workspace_panel(
+    ref: str, request: Request, principal: OptionalPrincipal, session: WriteSessionDep
+) -> Response:
+    """The triage panel of one order alone (HTMX swaps it in beside the queue)."""
+    refused = _refused(
+        request, principal, principal is not None and principal.is_centre, "仅供12345话务员使用。"
+    )
+    if refused:
+        return refused
+    try:
+        context = _panel_context(session, principal, ref)
+    except NotFound:
+        return page(request, "error.html", principal, {"message": f"未找到工单 {ref}。"}, 404)
+    session.commit()
+    return page(request, "console/_triage.html", principal, context)
+
+
+@router.post("/workspace/{ref}/dispatch")
+def workspace_dispatch(
+    ref: str,
+    request: Request,
+    principal: OptionalPrincipal,
+    read_session: SessionDep,
+    session: WriteSessionDep,
+    version: str | None = Form(None),
+    unit: str | None = Form(None),
+    category_code: str | None = Form(None),
+    co_unit: list[str] = Form(default_factory=list),
+    task: str | None = Form(None),
+) -> Response:
+    """派单 with co-handling units in one step: the dispatch, then one add_co_unit per co-unit, each an
+    action of the state machine with its own event; all or nothing."""
+    if principal is None:
+        return RedirectResponse("/login", status_code=303)
+    fields = clean({"version": version, "unit": unit, "category_code": category_code, "task": task})
+    co_units = [c.strip() for c in co_unit if c.strip()]
+    try:
+        steps = [ActionRequest.model_validate({"action": "dispatch", **fields, "task": None})]
+        for code in co_units:
+            steps.append(
+                ActionRequest.model_validate(
+                    {"action": "add_co_unit", "version": 1, "unit": code, "task": task}
+                )
+            )
+    except ValidationError as exc:
+        return _detail(request, principal, read_session, ref, validation_message(exc), 422)
+    try:
+        order = orders_service.get_for(session, principal=principal, ref=ref, lock=True)
+        for step in steps:
+            step.version = order.version
+            flows.perform(session, order=order, principal=principal, req=step)
+        session.commit()
+    except DomainError as exc:
+        session.rollback()
+        return _detail(request, principal, read_session, ref, error_message(exc), exc.status_code)
+    except StaleDataError:
+        session.rollback()
+        stale = Conflict("the order was changed by someone else; reload it", field="version")
+        return _detail(request, principal, read_session, ref, error_message(stale), 409)
+    return RedirectResponse("/workspace", status_code=303)
+
+
+@router.get("/inbox", response_class=HTMLResponse)
+def handler_inbox(request: Request, principal: OptionalPrincipal, session: SessionDep) -> Response:
+    allowed = principal is not None and principal.is_unit_member
+    refused = _refused(request, principal, allowed, "待办工单仅供承办单位人员使用。")
+    if refused:
+        return refused
+    now = utcnow()
+    rows = console.inbox(session, principal=principal, now=now)
+    context: dict = {"rows": rows, "now": now, "lead": principal.role == Role.UNIT_LEAD}
+    if principal.role == Role.UNIT_LEAD:
+        basic = request.app.state.settings.satisfaction_weight_basic
+        context["month"], context["rates"] = console.unit_rates(
+            session, principal=principal, basic_weight=basic, now=now
+        )
+        context["pending"] = [r for r in rows if Action.DECIDE_EXTENSION.value in r.actions]
+    context["unit_name"] = units_service.get(session, unit_id=principal.unit_id).name
+    return page(request, "console/inbox.html", principal, context)
+
+
+@router.get("/callbacks", response_class=HTMLResponse)
+def callback_desk(request: Request, principal: OptionalPrincipal, session: SessionDep) -> Response:
+    refused = _refused(
+        request, principal, principal is not None and principal.is_centre, "回访台仅供12345话务员使用。"
+    )
+    if refused:
+        return refused
+    due, due_total = console.desk(session, principal=principal, status=OrderStatus.REPLIED)
+    done, done_total = console.desk(session, principal=principal, status=OrderStatus.CALLED_BACK)
+    context = {"due": due, "due_total": due_total, "done": done, "done_total": done_total}
+    return page(request, "console/callbacks.html", principal, context)
