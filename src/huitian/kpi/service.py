@@ -833,9 +833,12 @@ def intake_by_hour(session: Session, *, principal: Principal, area: Area | None,
     ]
     if area is not None:
         where.append(Order.area_path.startswith(area.path, autoescape=True))
-    hours = [0] * 24
-    for (at,) in session.execute(select(Order.created_at).where(*where)):
-        hours[at.astimezone(tz).hour] += 1
+    edges = [(start + timedelta(hours=h)).astimezone(UTC) for h in range(25)]  # DST-proof: local hours
+    buckets = [
+        func.coalesce(func.sum(case((and_(Order.created_at >= lo, Order.created_at < hi), 1), else_=0)), 0)
+        for lo, hi in zip(edges, edges[1:], strict=False)
+    ]
+    hours = [int(n) for n in session.execute(select(*buckets).where(*where)).one()]
     return {
         "day": day.isoformat(),
         "hours": hours,
@@ -846,8 +849,8 @@ def intake_by_hour(session: Session, *, principal: Principal, area: Area | None,
 
 def grid_map(session: Session, *, principal: Principal, area: Area | None, points: int = 300) -> dict:
     """The finest areas (grids, else communities) under the focus as a GeoJSON FeatureCollection with
-    their open and overdue orders (the choropleth), and up to `points` open orders with a place (the
-    markers; the overdue first), each with its link."""
+    their open and overdue orders (the choropleth), and the newest `points` open orders with a place (the
+    markers, the overdue flagged), each with its link."""
     rows, as_of = open_cells(session, principal=principal, area=area, by=("area_path",))
     areas = [a for a in areas_service.list_areas(session) if area is None or a.path.startswith(area.path)]
     finest = [a for a in areas if a.level == AreaLevel.GRID.value and a.geometry] or [
@@ -875,7 +878,7 @@ def grid_map(session: Session, *, principal: Principal, area: Area | None, point
     marks = session.execute(
         select(Order.id, Order.created_at, Order.lat, Order.lon, Order.escalated, Order.status)
         .where(*where)
-        .order_by(Order.escalated.desc(), Order.id.desc())
+        .order_by(Order.id.desc())  # the newest: a walk down the primary key, open orders are recent
         .limit(points)
     ).all()
     return {
