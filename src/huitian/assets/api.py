@@ -7,21 +7,25 @@ import json
 from fastapi import APIRouter, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 
+from huitian.assets import registry
 from huitian.assets import service as assets_service
-from huitian.assets.schemas import AssetCreate, AssetPage, AssetRead, ImportReport
+from huitian.assets.schemas import (
+    AssetChangeRead,
+    AssetCreate,
+    AssetPage,
+    AssetRead,
+    AssetUpdate,
+    ImportReport,
+)
 from huitian.auth.deps import CurrentPrincipal, SessionDep, WriteSessionDep
-from huitian.auth.service import Principal
-from huitian.errors import BadRequest, Forbidden
+from huitian.errors import BadRequest
 
 router = APIRouter(prefix="/api/v1/assets", tags=["assets"])
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def require_registrar(principal: Principal) -> None:
-    """The hotline centre (operators, admins) keeps the registry."""
-    if not principal.is_centre:
-        raise Forbidden("only the hotline centre (operator, admin) may change the parts registry")
+require_registrar = registry.require_registrar
 
 
 def qr_base(request: Request) -> str:
@@ -37,7 +41,7 @@ def _filter(
 
 @router.get("", response_model=AssetPage)
 def list_assets(
-    _: CurrentPrincipal,
+    principal: CurrentPrincipal,
     session: SessionDep,
     class_code: str | None = Query(None, alias="class", description="4-digit class or 2-digit major class"),
     area: str | None = None,
@@ -48,7 +52,7 @@ def list_assets(
     offset: int = Query(0, ge=0),
 ) -> AssetPage:
     flt = _filter(class_code, area, unit, status, q, limit=limit, offset=offset)
-    items, total = assets_service.list_assets(session, flt=flt)
+    items, total = registry.list_for(session, principal=principal, flt=flt)
     return AssetPage(
         items=assets_service.reads(session, assets=items), total=total, limit=limit, offset=offset
     )
@@ -64,7 +68,7 @@ def create_asset(body: AssetCreate, principal: CurrentPrincipal, session: WriteS
 
 @router.get("/export.geojson")
 def export_geojson(
-    _: CurrentPrincipal,
+    principal: CurrentPrincipal,
     session: SessionDep,
     class_code: str | None = Query(None, alias="class"),
     area: str | None = None,
@@ -72,7 +76,8 @@ def export_geojson(
     status: str | None = None,
     q: str | None = None,
 ) -> Response:
-    data = assets_service.export_geojson(session, flt=_filter(class_code, area, unit, status, q))
+    scope = registry.scope_clause(session, principal)
+    data = assets_service.export_geojson(session, flt=_filter(class_code, area, unit, status, q), scope=scope)
     return JSONResponse(
         data,
         media_type="application/geo+json",
@@ -82,7 +87,7 @@ def export_geojson(
 
 @router.get("/export.xlsx")
 def export_xlsx(
-    _: CurrentPrincipal,
+    principal: CurrentPrincipal,
     session: SessionDep,
     class_code: str | None = Query(None, alias="class"),
     area: str | None = None,
@@ -90,7 +95,8 @@ def export_xlsx(
     status: str | None = None,
     q: str | None = None,
 ) -> Response:
-    content = assets_service.export_xlsx(session, flt=_filter(class_code, area, unit, status, q))
+    scope = registry.scope_clause(session, principal)
+    content = assets_service.export_xlsx(session, flt=_filter(class_code, area, unit, status, q), scope=scope)
     return Response(
         content, media_type=XLSX, headers={"Content-Disposition": 'attachment; filename="assets.xlsx"'}
     )
@@ -117,8 +123,26 @@ def import_assets(file: UploadFile, principal: CurrentPrincipal, session: WriteS
 
 
 @router.get("/{code}", response_model=AssetRead)
-def get_asset(code: str, _: CurrentPrincipal, session: SessionDep) -> AssetRead:
-    return assets_service.read(session, asset=assets_service.get_by_code(session, code=code))
+def get_asset(code: str, principal: CurrentPrincipal, session: SessionDep) -> AssetRead:
+    return assets_service.read(session, asset=registry.get_for(session, principal=principal, code=code))
+
+
+@router.patch("/{code}", response_model=AssetRead)
+def update_asset(
+    code: str, body: AssetUpdate, principal: CurrentPrincipal, session: WriteSessionDep
+) -> AssetRead:
+    """Change a part's status, maintaining unit, place, name, notes or attributes (operator, admin); each
+    change is logged with its old and new values (GET …/history)."""
+    asset = registry.get_for(session, principal=principal, code=code)
+    registry.update_asset(session, asset=asset, data=body, principal=principal)
+    out = assets_service.read(session, asset=asset)
+    session.commit()
+    return out
+
+
+@router.get("/{code}/history", response_model=list[AssetChangeRead])
+def asset_history(code: str, principal: CurrentPrincipal, session: SessionDep) -> list[AssetChangeRead]:
+    return registry.history(session, asset=registry.get_for(session, principal=principal, code=code))
 
 
 @router.get("/{code}/qr.svg")

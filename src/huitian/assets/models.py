@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from huitian.db import Base, UTCDateTime, utcnow
@@ -26,6 +26,8 @@ class Asset(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))  # the maintaining unit
     status: Mapped[str] = mapped_column(String(16), default="in_service")
     notes: Mapped[str | None] = mapped_column(Text)
+    # The part's own facts beyond its class (e.g. {"灯杆高度": "8米", "功率": 150}): keys and scalar values.
+    attributes: Mapped[dict] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -36,4 +38,24 @@ class Asset(Base):
         Index("ix_assets_area_path", "area_path"),
         # The list filter "parts a unit maintains".
         Index("ix_assets_unit", "unit_id"),
+    )
+
+
+class AssetChange(Base):
+    """One edit of a part in the registry: who, when, and each changed field's old and new value
+    ({field: [old, new]}). Appended by assets.service.update_asset; never updated or deleted."""
+
+    __tablename__ = "asset_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("assets.id"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_name: Mapped[str] = mapped_column(String(120))
+    actor_role: Mapped[str] = mapped_column(String(24))
+    changes: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        # history(asset): the changes of one part, newest first
+        Index("ix_asset_changes_asset", "asset_id", "id"),
     )

@@ -22,6 +22,34 @@ class AssetCreate(BaseModel):
     notes: str | None = Field(default=None, max_length=2000)
 
 
+AttributeValue = str | int | float | bool
+
+
+class AssetUpdate(BaseModel):
+    """A PATCH of a part: only the fields given change. `unit: null` clears the maintaining unit; lat and
+    lon move the part together (it is placed again); in `attributes` a key set to null is removed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=120)
+    status: AssetStatus | None = None
+    unit: str | None = Field(default=None, description="code of the maintaining unit; null clears it")
+    lat: float | None = Field(default=None, ge=-90, le=90, description="WGS-84")
+    lon: float | None = Field(default=None, ge=-180, le=180, description="WGS-84")
+    notes: str | None = Field(default=None, max_length=2000)
+    attributes: dict[str, AttributeValue | None] | None = Field(
+        default=None, description="keys to set (scalar values) or remove (null)", max_length=50
+    )
+
+
+class AssetChangeRead(BaseModel):
+    id: int
+    actor: str
+    actor_role: str
+    changes: dict[str, list]
+    created_at: datetime
+
+
 class AssetRead(BaseModel):
     id: int
     code: str
@@ -38,6 +66,7 @@ class AssetRead(BaseModel):
     status: str
     status_label: str
     notes: str | None
+    attributes: dict[str, AttributeValue] = {}
     created_at: datetime
     updated_at: datetime
 

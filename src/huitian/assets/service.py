@@ -85,7 +85,8 @@ def next_codes(session: Session, *, class_code: str, n: int = 1) -> list[str]:
 # --- create, get, list -----------------------------------------------------------------------------
 
 
-def _place(session: Session, lon: float, lat: float) -> tuple[int | None, str | None]:
+def place(session: Session, lon: float, lat: float) -> tuple[int | None, str | None]:
+    """The area (id, path) a WGS-84 point falls in; (None, None) outside every area."""
     placed = areas_service.locate(session, lon=lon, lat=lat)
     return placed if placed is not None else (None, None)
 
@@ -107,7 +108,7 @@ def create_asset(session: Session, *, data: AssetCreate, now: datetime | None = 
     else:
         raise Unprocessable("give a code or a class_code", field="class_code")
     unit_id = units_service.get_by_code(session, code=data.unit).id if data.unit else None
-    area_id, area_path = _place(session, data.lon, data.lat)
+    area_id, area_path = place(session, data.lon, data.lat)
     asset = Asset(
         code=code,
         class_code=cls.code,
@@ -170,16 +171,22 @@ def _where(session: Session, flt: AssetFilter) -> ColumnElement[bool]:
     return and_(true(), *conds)
 
 
-def list_assets(session: Session, *, flt: AssetFilter) -> tuple[list[Asset], int]:
-    where = _where(session, flt)
+def list_assets(
+    session: Session, *, flt: AssetFilter, scope: ColumnElement[bool] | None = None
+) -> tuple[list[Asset], int]:
+    """A page of the parts matching the filter, within `scope` (assets.registry.scope_clause) if given."""
+    where = _where(session, flt) if scope is None else and_(_where(session, flt), scope)
     total = session.scalar(select(func.count()).select_from(Asset).where(where)) or 0
     stmt = select(Asset).where(where).order_by(Asset.code).limit(flt.limit).offset(flt.offset)
     return list(session.scalars(stmt)), total
 
 
-def iter_assets(session: Session, *, flt: AssetFilter) -> list[Asset]:
+def iter_assets(
+    session: Session, *, flt: AssetFilter, scope: ColumnElement[bool] | None = None
+) -> list[Asset]:
     """Every part matching the filter (exports and label sheets), in code order, no paging."""
-    return list(session.scalars(select(Asset).where(_where(session, flt)).order_by(Asset.code)))
+    where = _where(session, flt) if scope is None else and_(_where(session, flt), scope)
+    return list(session.scalars(select(Asset).where(where).order_by(Asset.code)))
 
 
 def reads(session: Session, *, assets: list[Asset]) -> list[AssetRead]:
@@ -205,6 +212,7 @@ def reads(session: Session, *, assets: list[Asset]) -> list[AssetRead]:
                 status=a.status,
                 status_label=AssetStatus(a.status).label,
                 notes=a.notes,
+                attributes=a.attributes or {},
                 created_at=a.created_at,
                 updated_at=a.updated_at,
             )
@@ -355,7 +363,7 @@ def import_rows(
             v["code"] = f"{COUNTY}{cls}{last[cls]:06d}"
     new_rows, changes = [], []
     for v in checked:
-        v["area_id"], v["area_path"] = _place(session, v["lon"], v["lat"])
+        v["area_id"], v["area_path"] = place(session, v["lon"], v["lat"])
         v["updated_at"] = now
         if v["code"] in existing:
             changes.append({"id": existing[v["code"]], **v})
@@ -415,9 +423,11 @@ def parse_xlsx(content: bytes) -> list[tuple[int, dict[str, Any]]]:
     return rows
 
 
-def export_geojson(session: Session, *, flt: AssetFilter) -> dict[str, Any]:
+def export_geojson(
+    session: Session, *, flt: AssetFilter, scope: ColumnElement[bool] | None = None
+) -> dict[str, Any]:
     features = []
-    for a in reads(session, assets=iter_assets(session, flt=flt)):
+    for a in reads(session, assets=iter_assets(session, flt=flt, scope=scope)):
         props = {k: getattr(a, k) for k in ("code", "class_code", "class_label", "name", "unit", "unit_name")}
         props |= {"status": a.status, "notes": a.notes, "area": a.area}
         features.append(
@@ -430,11 +440,11 @@ def export_geojson(session: Session, *, flt: AssetFilter) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
 
 
-def export_xlsx(session: Session, *, flt: AssetFilter) -> bytes:
+def export_xlsx(session: Session, *, flt: AssetFilter, scope: ColumnElement[bool] | None = None) -> bytes:
     book = Workbook(write_only=True)
     sheet = book.create_sheet("城市部件")
     sheet.append([header for _, header in COLUMNS])
-    for a in reads(session, assets=iter_assets(session, flt=flt)):
+    for a in reads(session, assets=iter_assets(session, flt=flt, scope=scope)):
         row = a.model_dump() | {"status": a.status_label}
         sheet.append([row.get(key) for key, _ in COLUMNS])
     buf = io.BytesIO()
