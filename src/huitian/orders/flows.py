@@ -353,7 +353,9 @@ def _reply(session: Session, o: Order, r: Relation, req: ActionRequest, now: dat
 def _tell_merged_callers(session: Session, o: Order, r: Relation, text: str, now: datetime) -> None:
     """Every caller whose order was merged into this one is told the reply (and is then called back on
     their own order, which stays merged)."""
-    for merged in orders_service.merged_into(session, order_id=o.id):
+    with session.no_autoflush:  # flushing the reply here, then its event, would bump the version twice
+        merged_orders = orders_service.merged_into(session, order_id=o.id)
+    for merged in merged_orders:
         merged.replied_at = now
         orders_service.add_event(
             session,
