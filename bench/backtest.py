@@ -18,9 +18,10 @@ The naive baseline ("last period ×2"): warn when count(t) ≥ max(k, 2 × count
 
 Data:
 - demo: `huitian demo`'s builder (50,000 orders over the 12 months before --now) into a temporary SQLite
-  file; cells = grid × second-level category, period = week, season = 52 weeks (so the demo's single year
-  gives no seasonal baseline: all its figures are recent-only), horizon 2 weeks. The product's own
-  compute_warnings is also timed once on the built database (`demo_compute_s`, warnings found now).
+  file (or --demo-db, a built demo database); cells = grid × second-level category (the product's grain,
+  `demo_grid`) and community × second-level category (`demo_community`), period = week, season = 52
+  weeks (so the demo's single year gives no seasonal baseline: its figures are recent-only), horizon 2
+  weeks. The product's own compute_warnings is also timed once on the database (`demo_product`).
 - la: MyLA311, 10,000 requests of 1–3 Jan 2020 (2.5 days): cells = neighbourhood council × request
   type, period = 3 hours, season = 1 day (8 periods), horizon 2 periods.
 - nyc: NYC 311, 4,999 requests of one afternoon/evening (28 Feb 2023): cells = borough × complaint type,
@@ -203,29 +204,36 @@ def nyc2018() -> Series:
     return bucket(rows, start, timedelta(days=7), "nyc2018", season=52, horizon=2, period_label="week")
 
 
-def demo(n_orders: int, now: datetime) -> tuple[Series, dict]:
+def demo(n_orders: int, now: datetime, path: str | None) -> tuple[list[Series], dict]:
+    """The demo's orders by grid and by community (× second-level category), week by week, from a
+    freshly built demo (or the built demo database at `path`), and the product's compute_warnings
+    timed once on it."""
     from sqlalchemy import select
 
     from huitian import migrate
+    from huitian.areas.models import Area
     from huitian.categories.models import Category
     from huitian.db import Database
-    from huitian.demo.build import build_demo
+    from huitian.demo.build import build_demo, is_built
     from huitian.orders.models import Order
     from huitian.proactive import service as proactive_service
 
     with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{tmp}/demo.db"
+        url = f"sqlite:///{path}" if path else f"sqlite:///{tmp}/demo.db"
         migrate.upgrade(url)
         db = Database(url)
         try:
-            t0 = time.perf_counter()
-            build_demo(db.engine, orders=n_orders, now=now)
-            built_s = time.perf_counter() - t0
+            built_s = None
+            if not is_built(db.engine):
+                t0 = time.perf_counter()
+                build_demo(db.engine, orders=n_orders, now=now)
+                built_s = round(time.perf_counter() - t0, 1)
             with db.read() as session:
                 cats = {c.id: c.path for c in session.scalars(select(Category))}
                 group = {i: "/".join(p.strip("/").split("/")[:2]) for i, p in cats.items()}
+                parent = dict(session.execute(select(Area.id, Area.parent_id)).all())
                 rows = [
-                    ((area_id, group.get(cat_id)), created.astimezone(UTC))
+                    (area_id, group.get(cat_id), created.astimezone(UTC))
                     for area_id, cat_id, created in session.execute(
                         select(Order.area_id, Order.category_id, Order.created_at).where(
                             Order.area_id.is_not(None),
@@ -234,9 +242,10 @@ def demo(n_orders: int, now: datetime) -> tuple[Series, dict]:
                         )
                     )
                 ]
+                end = max(t for *_, t in rows)
             with db.write() as session:
                 t0 = time.perf_counter()
-                made = proactive_service.compute_warnings(session, now=now)
+                made = proactive_service.compute_warnings(session, now=end)
                 compute_s = time.perf_counter() - t0
                 kinds: dict[str, int] = defaultdict(int)
                 for w in made:
@@ -244,15 +253,19 @@ def demo(n_orders: int, now: datetime) -> tuple[Series, dict]:
                 session.rollback()
         finally:
             db.dispose()
-    start = now - timedelta(weeks=52)
-    series = bucket(rows, start, timedelta(days=7), "demo", season=52, horizon=2, period_label="week")
+    start = end - timedelta(weeks=52)
+    kw = dict(season=52, horizon=2, period_label="week")
+    grid = bucket((((a, g), t) for a, g, t in rows), start, timedelta(days=7), "demo_grid", **kw)
+    community = bucket(
+        (((parent.get(a), g), t) for a, g, t in rows), start, timedelta(days=7), "demo_community", **kw
+    )
     extra = {
         "orders": len(rows),
-        "build_s": round(built_s, 1),
-        "compute_s": round(compute_s, 3),
-        "now": dict(kinds),
+        "build_s": built_s,
+        "compute_warnings_s": round(compute_s, 3),
+        "warnings_at_end": dict(kinds),
     }
-    return series, extra
+    return [grid, community], extra
 
 
 def main() -> None:
@@ -261,6 +274,9 @@ def main() -> None:
     ap.add_argument("--no-demo", action="store_true")
     ap.add_argument("--k", type=int, default=5, help="least count of a surge (and of the naive baseline)")
     ap.add_argument("--now", default="2026-11-20T10:00:00+08:00", help="end of the demo history")
+    ap.add_argument(
+        "--demo-db", default=None, help="a built demo SQLite file to read instead of building one"
+    )
     args = ap.parse_args()
     params = SpikeParams(min_count=args.k)
     out: dict = {
@@ -270,8 +286,10 @@ def main() -> None:
         "alpha": params.alpha,
     }
     if not args.no_demo:
-        series, extra = demo(args.orders, datetime.fromisoformat(args.now).astimezone(UTC))
-        out["demo"] = run(series, args.k, params) | {"product": extra}
+        several, extra = demo(args.orders, datetime.fromisoformat(args.now).astimezone(UTC), args.demo_db)
+        out["demo_product"] = extra
+        for series in several:
+            out[series.name] = run(series, args.k, params)
     if not DATA.exists():
         print(f"no data folder at {DATA}: real samples skipped", file=sys.stderr)
     else:

@@ -26,7 +26,7 @@ from functools import lru_cache
 from statistics import fmean, pvariance
 
 from scipy import stats
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -213,8 +213,14 @@ def _counts(session: Session, *, end: datetime, tax: _Taxonomy) -> dict[tuple[in
     stmt = (
         select(Order.area_id, Order.category_id, bucket.label("week"), func.count())
         .where(
-            Order.created_at >= min(s for s, _ in windows.values()),
-            Order.created_at < end,
+            # Two index ranges on created_at: the recent weeks, and the same weeks last year.
+            or_(
+                and_(Order.created_at >= windows[RECENT_WEEKS][0], Order.created_at < end),
+                and_(
+                    Order.created_at >= windows[max(SEASON_WEEKS)][0],
+                    Order.created_at < windows[min(SEASON_WEEKS)][1],
+                ),
+            ),
             Order.area_id.is_not(None),
             Order.category_id.is_not(None),
             Order.proactive.is_(False),
