@@ -69,6 +69,9 @@ def create_app(
         description="接诉即办 work orders: intake, dispatch, handling, callback, assessment.",
         docs_url=None,  # served below from our own copy of Swagger UI: no CDN on an intranet
         redoc_url=None,
+        # No OpenTelemetry collector is configured on our deployments; FastAPI's native telemetry would
+        # still look up the global providers on every request (a few % of a request's CPU).
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     app.state.db = db
     app.state.settings = settings

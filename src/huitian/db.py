@@ -54,6 +54,20 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+_cache_keys: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
+
+
+def cache_key(session) -> str:
+    """The name of the session's database, for per-database caches of reference data (TTLCache keys).
+    Rendering an engine's URL costs microseconds and the intake path asks several times per order."""
+    bind = session.get_bind()
+    engine = getattr(bind, "engine", bind)
+    key = _cache_keys.get(engine)
+    if key is None:
+        key = _cache_keys[engine] = str(engine.url)
+    return key
+
+
 def make_engine(url: str) -> Engine:
     url = normalise_db_url(url)
     if url.startswith("sqlite"):

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from huitian.areas.enums import AreaLevel
 from huitian.areas.models import Area
 from huitian.areas.schemas import AreaCreate, AreaUpdate
+from huitian.db import cache_key
 from huitian.errors import Conflict, DomainError, NotFound, Unprocessable
 from huitian.lib.ttlcache import TTLCache
 
@@ -53,7 +54,7 @@ def names_on_path(session: Session, *, path: str | None) -> list[str]:
         rows = dict(session.execute(select(Area.code, Area.name).where(Area.code.in_(codes))).tuples().all())
         return [rows[c] for c in codes if c in rows]
 
-    return _names.get((str(session.get_bind().url), path), load)
+    return _names.get((cache_key(session), path), load)
 
 
 def list_areas(session: Session, *, level: AreaLevel | None = None, parent: str | None = None) -> list[Area]:
@@ -149,7 +150,7 @@ def invalidate_locator() -> None:
 
 
 def _locator(session: Session) -> _Locator:
-    key = str(session.get_bind().url)
+    key = cache_key(session)
     loc = _locators.get(key)
     if loc is not None and time.monotonic() - loc.loaded_at < _Locator.TTL_S:
         return loc

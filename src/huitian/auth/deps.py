@@ -75,16 +75,22 @@ def _cached(request: Request) -> Principal | None:
     return _key_principals.peek((id(state), key)) if key else None
 
 
-async def optional_principal(request: Request, session: SessionDep) -> Principal | None:
-    # Async so that the common case (a cached token) costs no thread-pool hop; a miss goes to a thread.
+def _principal_from_db(request: Request) -> Principal | None:
+    with request.app.state.db.read() as session:
+        return _principal(request, session)
+
+
+async def optional_principal(request: Request) -> Principal | None:
+    # Async so that the common case (a cached token) costs no thread-pool hop and no session; a miss
+    # goes to a thread with a session of its own.
     cached = _cached(request)
     if cached is not None:
         return cached
-    return await run_in_threadpool(_principal, request, session)
+    return await run_in_threadpool(_principal_from_db, request)
 
 
-async def current_principal(request: Request, session: SessionDep) -> Principal:
-    principal = await optional_principal(request, session)
+async def current_principal(request: Request) -> Principal:
+    principal = await optional_principal(request)
     if principal is None:
         raise Unauthorized("authentication required: bearer token, X-API-Key or a signed-in session")
     return principal

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from huitian.categories.models import Category
 from huitian.categories.schemas import CategoryCreate, CategoryUpdate
+from huitian.db import cache_key
 from huitian.errors import Conflict, NotFound, Unprocessable
 from huitian.lib.ttlcache import TTLCache
 
@@ -26,7 +27,7 @@ def _clear_caches() -> None:
 def codes_by_id(session: Session) -> dict[int, str]:
     """Every category's code by id, cached briefly (the taxonomy is a few hundred rows)."""
     return _codes.get(
-        str(session.get_bind().url),
+        cache_key(session),
         lambda: dict(session.execute(select(Category.id, Category.code)).tuples().all()),
     )
 
@@ -63,12 +64,12 @@ def names_on_path(session: Session, *, category_id: int | None) -> list[str]:
         rows = {c.code: c.name for c in session.scalars(select(Category).where(Category.code.in_(codes)))}
         return [rows[c] for c in codes if c in rows]
 
-    return _names.get((str(session.get_bind().url), category_id), load)
+    return _names.get((cache_key(session), category_id), load)
 
 
 def get_by_code_cached(session: Session, *, code: str) -> Category:
     """The category for a code, from a short-lived per-process cache (detached: read its columns only)."""
-    return _by_code.get((str(session.get_bind().url), code), lambda: _detached(session, code))
+    return _by_code.get((cache_key(session), code), lambda: _detached(session, code))
 
 
 def _detached(session: Session, code: str) -> Category:

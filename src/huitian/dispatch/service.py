@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from huitian.areas import service as areas_service
 from huitian.auth.service import Principal
 from huitian.categories import service as categories_service
-from huitian.db import utcnow
+from huitian.db import cache_key, utcnow
 from huitian.dispatch.enums import RouteReason, RuleChange
 from huitian.dispatch.models import DispatchRule, DispatchRuleChange
 from huitian.dispatch.schemas import RuleChangeRead, RuleCreate, RuleRead, RuleUpdate
@@ -133,7 +133,7 @@ def _jurisdiction(session: Session, *, kind: UnitKind) -> list[tuple[UnitInfo, f
             if u.active and u.id in directory
         ]
 
-    return _jurisdictions.get((str(session.get_bind().url), kind.value), load)
+    return _jurisdictions.get((cache_key(session), kind.value), load)
 
 
 def clear_caches() -> None:

@@ -20,7 +20,7 @@ from huitian.auth.enums import Role
 from huitian.auth.service import Principal
 from huitian.categories import service as categories_service
 from huitian.categories.models import Category
-from huitian.db import utcnow
+from huitian.db import cache_key, utcnow
 from huitian.errors import BadRequest, DomainError, Forbidden, NotFound, Unauthorized
 from huitian.intake.models import Open311Request
 from huitian.lib.privacy import mask_name, mask_phone
@@ -172,7 +172,7 @@ def principal_for_key(session: Session, *, key: str | None) -> Principal:
     if not key:
         raise Forbidden("api_key was not provided", field="api_key")
     try:
-        return _keys.get((str(session.get_bind().url), key), lambda: _load_key(session, key))
+        return _keys.get((cache_key(session), key), lambda: _load_key(session, key))
     except Unauthorized as exc:
         raise Forbidden("api_key is invalid", field="api_key") from exc
 

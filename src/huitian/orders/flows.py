@@ -507,7 +507,10 @@ STATELESS = frozenset(
 
 
 def allowed_actions(rel: Relation) -> list[str]:
-    return [a.value for a, rule in RULES.items() if rule.applies(rel.order) and rule.may(rel)]
+    order, status = rel.order, OrderStatus(rel.order.status)
+    return [
+        a.value for a, rule in RULES.items() if status in rule.sources and rule.when(order) and rule.may(rel)
+    ]
 
 
 def perform(

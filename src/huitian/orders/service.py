@@ -119,7 +119,7 @@ def create_orders(
     return [
         r
         if isinstance(r, DomainError)
-        else Created(order=_attach(session, Order(**r[0])), event=OrderEvent(**r[1]))
+        else Created(order=_attach(session, _instance(Order, r[0])), event=_instance(OrderEvent, r[1]))
         for r in _insert_orders(session, items=items, now=now)
     ]
 
@@ -248,6 +248,14 @@ def _order_values(session: Session, *, data: OrderCreate, principal: Principal, 
         version=1,
         updated_at=now,
     )
+
+
+def _instance(cls, values: dict):
+    """An instance of a mapped class holding these column values, filled the way a load fills it (no
+    attribute events per column: a tenth of the constructor's cost on the intake path)."""
+    obj = cls.__mapper__.class_manager.new_instance()
+    obj.__dict__.update(values)
+    return obj
 
 
 def _attach(session: Session, order: Order) -> Order:

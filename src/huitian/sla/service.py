@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from huitian.config import get_settings
+from huitian.db import cache_key
 from huitian.errors import NotFound
 from huitian.lib.workdays import add_working_days
 from huitian.sla.enums import LimitUnit, PolicyCode
@@ -135,7 +136,7 @@ def invalidate_cache() -> None:
 
 
 def rules(session: Session) -> Rules:
-    key = str(session.get_bind().url)
+    key = cache_key(session)
     cached = _rules.get(key)
     if cached is not None and time.monotonic() - cached.loaded_at < _RULES_TTL_S:
         return cached

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from huitian.areas import service as areas_service
 from huitian.areas.models import Area
+from huitian.db import cache_key
 from huitian.errors import Conflict, NotFound
 from huitian.lib.ttlcache import TTLCache
 from huitian.units.enums import UnitKind
@@ -34,7 +35,7 @@ def directory(session: Session) -> dict[int, UnitInfo]:
         rows = session.execute(select(Unit.id, Unit.code, Unit.name, Unit.kind)).all()
         return {r.id: UnitInfo(r.id, r.code, r.name, r.kind) for r in rows}
 
-    return _directory.get(str(session.get_bind().url), load)
+    return _directory.get(cache_key(session), load)
 
 
 def get_by_code(session: Session, *, code: str) -> Unit:
