@@ -128,17 +128,30 @@ def test_the_whole_loop_across_roles(login_as, screenshot):
     expect(last_entry(resident)).to_contain_text("— → 待派单")
     screenshot(resident, "resident-detail-filed")
 
-    # 2. The operator finds it in the list and dispatches it to the street office ST1.
+    # 2. The operator picks it from the workspace's queue (no category yet: no suggestion) and dispatches
+    #    it to the street office ST1 with a category, from the keyboard-first triage panel.
     operator = login_as("operator")
     screenshot(operator, "operator-order-list")
-    open_from_list(operator, number, "龙泽苑东门", "待派单")
-    expect(fact(operator, "诉求人")).to_have_text("李秀英")  # the operator sees the caller
-    expect(fact(operator, "联系电话")).to_have_text("13912345678")
-    expect_order(operator, "待派单", ["受理登记"], ["派单", "办理记录", "合并工单", "认定不合理诉求", "办结"])
-    expect(operator.locator("table.assignments")).to_have_count(0)
-    expect(operator.get_by_text("尚未派单。")).to_be_visible()
-    screenshot(operator, "operator-detail-received")
-    act(operator, "派单", 单位="一街道办事处(ST1)", **{"分类代码(可选,修正分类)": "010101"})
+    operator.get_by_role("link", name="派单工作台").click()
+    expect(operator.get_by_role("heading", level=1)).to_have_text("派单工作台")
+    item = operator.locator(".queue-list a", has_text="龙泽苑东门路灯不亮")
+    expect(item).to_have_count(1)
+    item.click()  # HTMX swaps the triage panel in and pushes the URL
+    expect(operator).to_have_url(re.compile(f"/workspace\\?order={number}$"))
+    panel = operator.locator("#triage")
+    expect(panel.get_by_role("heading", level=2)).to_have_text("龙泽苑东门路灯不亮")
+    expect(panel).to_contain_text("李秀英 13912345678")  # the operator sees the caller
+    expect(panel).to_contain_text("暂无分类建议。")
+    expect(panel).to_contain_text("未发现疑似重复工单。")
+    operator.locator("body").press("u")  # keyboard: u goes to the lead unit
+    expect(operator.get_by_label("主办单位", exact=True)).to_be_focused()
+    operator.get_by_label("主办单位", exact=True).select_option(label="一街道办事处(ST1)")
+    operator.get_by_label("分类代码", exact=True).fill("010101")
+    screenshot(operator, "operator-workspace")
+    with operator.expect_navigation(url=re.compile("/workspace$")):
+        panel.get_by_role("button", name="派单", exact=True).click()
+    expect(operator.locator(".queue-list a", has_text="龙泽苑东门路灯不亮")).to_have_count(0)
+    open_from_list(operator, number, "龙泽苑东门", "待签收")
     expect_order(
         operator,
         "待签收",
@@ -151,25 +164,36 @@ def test_the_whole_loop_across_roles(login_as, screenshot):
     lead_row = operator.locator("table.assignments tbody tr", has_text="一街道办事处")
     expect(lead_row).to_contain_text("主办")
     expect(lead_row).to_contain_text("待签收")
+    expect(operator.locator("#order-map.leaflet-container")).to_have_count(1)  # the map of the point
+    screenshot(operator, "operator-detail-dispatched")
 
-    # 3. The handler of ST1 finds it in the unit's list, accepts, contacts the citizen, and replies.
+    # 3. The handler of ST1 finds it in the unit's inbox with its countdown, accepts and contacts the
+    #    citizen from there, and replies on the order page.
     handler = login_as("handler1")
-    screenshot(handler, "handler-order-list")
-    open_from_list(handler, number, "龙泽苑东门", "待签收")
-    expect_order(handler, "待签收", ["受理登记", "派单"], ["签收", "退单", "办理记录"])
-    screenshot(handler, "handler-detail-dispatched")
-    act(handler, "签收")
-    expect_order(
-        handler, "办理中", ["受理登记", "派单", "签收"], ["联系群众", "办理记录", "申请延期", "办理答复"]
-    )
-    expect(handler.locator("table.deadlines tr", has_text="签收").first).to_contain_text("已完成")
-    act(handler, "联系群众", 联系记录="已电话联系李女士,约定今晚到现场查看。")
+    handler.get_by_role("link", name="待办工单").click()
+    expect(handler.get_by_role("heading", level=1)).to_have_text("待办工单")
+    row = handler.locator(f'.inbox-row[data-number="{number}"]')
+    expect(row).to_contain_text("龙泽苑东门路灯不亮")
+    expect(row).to_contain_text("签收期限")
+    expect(row).to_contain_text("李秀英")  # the unit handling it sees the caller
+    expect(row.locator(".countdown")).to_have_text(re.compile(r"^剩余 \d+小时\d+分$"))
+    expect(row).to_have_class(re.compile(r"\bsoon\b"))  # acceptance is due within 24 hours
+    screenshot(handler, "handler-inbox")
+    row.locator("form.q-accept").get_by_role("button", name="签收").click()
+    expect(row).to_contain_text("联系群众期限")
+    row.locator("summary", has_text="联系群众").click()
+    row.get_by_label("联系记录", exact=True).fill("已电话联系李女士,约定今晚到现场查看。")
+    row.locator("form.q-contact").get_by_role("button", name="联系群众").click()
+    expect(row).to_contain_text("办理答复期限")
+    expect(row.locator(".status")).to_have_text("已联系")
+    open_from_list(handler, number, "龙泽苑东门", "已联系")
     expect_order(
         handler,
         "已联系",
         ["受理登记", "派单", "签收", "联系群众"],
         ["联系群众", "办理记录", "申请延期", "办理答复"],
     )
+    expect(handler.locator("table.deadlines tr", has_text="签收").first).to_contain_text("已完成")
     expect(last_entry(handler)).to_contain_text("已电话联系李女士,约定今晚到现场查看。")
     expect(last_entry(handler)).to_contain_text("handler1(承办单位工作人员) · 一街道办事处")
     act(handler, "办理答复", 办理结果="已更换三盏路灯灯泡,恢复照明。")
@@ -177,20 +201,33 @@ def test_the_whole_loop_across_roles(login_as, screenshot):
     expect(last_entry(handler)).to_contain_text("已更换三盏路灯灯泡,恢复照明。")
     expect(last_entry(handler)).to_contain_text("已联系 → 已答复待回访")
     screenshot(handler, "handler-detail-replied")
+    handler.get_by_role("link", name="待办工单").click()
+    expect(handler.locator(f'.inbox-row[data-number="{number}"]')).to_have_count(0)  # nothing left to do
 
-    # 4. The operator calls back (resolved, satisfied) and closes the order.
-    operator.reload()
-    steps = ["受理登记", "派单", "签收", "联系群众", "办理答复"]
-    expect_order(operator, "已答复待回访", steps, ["办理记录", "回访", "认定不合理诉求"])
-    act(operator, "回访", 是否解决="已解决", 满意度="满意", **{"群众评价(可选)": "修得很及时"})
-    steps.append("回访")
-    expect_order(operator, "已回访", steps, ["办理记录", "认定不合理诉求", "办结"])
-    callback = last_entry(operator)
+    # 4. The callback desk calls back (resolved, satisfied) and closes the order.
+    operator.get_by_role("link", name="回访台").click()
+    expect(operator.get_by_role("heading", level=1)).to_have_text("回访台")
+    due = operator.locator(f'section[aria-labelledby=h-due] .desk-row[data-number="{number}"]')
+    expect(due).to_contain_text("一街道办事处答复:已更换三盏路灯灯泡,恢复照明。")
+    expect(due).to_contain_text("李秀英 13912345678")
+    screenshot(operator, "operator-callback-desk")
+    due.get_by_role("group", name="是否解决").get_by_role("radio", name="已解决").check()
+    due.get_by_label("满意度", exact=True).select_option(label="满意")
+    due.get_by_label("群众评价(可选)", exact=True).fill("修得很及时")
+    due.get_by_role("button", name="回访").click()
+    expect(due).to_have_count(0)
+    done = operator.locator(f'section[aria-labelledby=h-done] .desk-row[data-number="{number}"]')
+    expect(done).to_contain_text("回访结果:已解决,满意")
+    expect(done.locator("form.q-reopen")).to_have_count(0)  # satisfied: nothing to reopen
+    done.get_by_label("说明(可选)", exact=True).fill("群众满意,办结。")
+    done.get_by_role("button", name="办结").click()
+    expect(done).to_have_count(0)
+    operator.goto(f"/orders/{number}")
+    steps = ["受理登记", "派单", "签收", "联系群众", "办理答复", "回访", "办结"]
+    expect_order(operator, "已办结", steps, ["认定不合理诉求"])
+    callback = timeline(operator).nth(-2)
     for shown in ("是否解决", "是", "满意度", "满意", "修得很及时", "已答复待回访 → 已回访"):
         expect(callback).to_contain_text(shown)
-    act(operator, "办结", **{"说明(可选)": "群众满意,办结。"})
-    steps.append("办结")
-    expect_order(operator, "已办结", steps, ["认定不合理诉求"])
     expect(last_entry(operator)).to_contain_text("已回访 → 已办结")
     expect(fact(operator, "办结结果")).to_have_text("已解决")
     expect(fact(operator, "是否解决")).to_have_text("是")
@@ -202,7 +239,7 @@ def test_the_whole_loop_across_roles(login_as, screenshot):
     expect_order(resident, "已办结", steps, [])
     expect(fact(resident, "满意度")).to_have_text("满意")
     screenshot(resident, "resident-detail-closed")
-    handler.reload()
+    handler.goto(f"/orders/{number}")
     expect_order(handler, "已办结", steps, [])
     resident.get_by_role("link", name="工单列表", exact=True).first.click()
     row = resident.locator("table.orders tbody tr", has=resident.get_by_role("link", name=number, exact=True))
