@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from huitian.proactive import service as proactive_service
-from huitian.proactive.models import Warning
+from huitian.proactive.models import EarlyWarning
 from tests.helpers import event_kinds
 from tests.proactive.conftest import G1, G2, NOW, S2, WEEK, orders, weekly
 
@@ -117,7 +117,7 @@ def test_a_warning_is_acknowledged_or_dismissed_with_a_reason(db, api):
     assert r.json()["status"] == "dismissed"
     assert api.post("super1", f"/api/v1/warnings/{wid}/order", {}).status_code == 409
     with db.read() as session:
-        assert session.scalar(select(Warning.note).where(Warning.id == wid)) == "已由物业处理"
+        assert session.scalar(select(EarlyWarning.note).where(EarlyWarning.id == wid)) == "已由物业处理"
 
 
 def test_warnings_are_seen_in_their_street_only(db, api):

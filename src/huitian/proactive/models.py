@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from huitian.db import Base, UTCDateTime, utcnow
 
 
-class Warning(Base):  # noqa: A001 - the domain's word; never imported as a bare name
+class EarlyWarning(Base):
     """One early warning: a spike of a category in a grid, or a problem repeated at one place or part."""
 
     __tablename__ = "proactive_warnings"

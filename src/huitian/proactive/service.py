@@ -46,7 +46,7 @@ from huitian.plans import service as plans_service
 from huitian.plans.enums import MicroSource
 from huitian.plans.schemas import MicroCreate
 from huitian.proactive.enums import ACTIVE_WARNING, TopicStatus, WarningKind, WarningStatus
-from huitian.proactive.models import Topic, TopicTask, Warning
+from huitian.proactive.models import EarlyWarning, Topic, TopicTask
 from huitian.proactive.schemas import (
     CandidateRead,
     EffectRead,
@@ -361,7 +361,7 @@ def detect_repeats(session: Session, *, end: datetime) -> list[_Found]:
     return found
 
 
-def compute_warnings(session: Session, *, now: datetime | None = None) -> list[Warning]:
+def compute_warnings(session: Session, *, now: datetime | None = None) -> list[EarlyWarning]:
     """Detect spikes and repeats for the week (30 days for repeats) ending at the current hour, and
     record those not already warned about: a subject (grid × category, part, spot) warns at most once
     per week for spikes and once per 30 days for repeats. Safe in several processes: a warning's key is
@@ -371,7 +371,9 @@ def compute_warnings(session: Session, *, now: datetime | None = None) -> list[W
     if not found:
         return []
     recent = session.execute(
-        select(Warning.key, Warning.kind, Warning.created_at).where(Warning.created_at >= end - REPEAT_WINDOW)
+        select(EarlyWarning.key, EarlyWarning.kind, EarlyWarning.created_at).where(
+            EarlyWarning.created_at >= end - REPEAT_WINDOW
+        )
     ).all()
     quiet: set[str] = set()
     for key, kind, created in recent:
@@ -382,7 +384,7 @@ def compute_warnings(session: Session, *, now: datetime | None = None) -> list[W
     for f in found:
         if f.subject in quiet:
             continue
-        warning = Warning(key=f.key, status=WarningStatus.OPEN.value, created_at=end, **f.values)
+        warning = EarlyWarning(key=f.key, status=WarningStatus.OPEN.value, created_at=end, **f.values)
         try:
             with session.begin_nested():
                 session.add(warning)
@@ -395,7 +397,7 @@ def compute_warnings(session: Session, *, now: datetime | None = None) -> list[W
 # --- reading and deciding warnings --------------------------------------------------------------------
 
 
-def _warning_read(w: Warning, tax: _Taxonomy, areas: dict[int, Area]) -> WarningRead:
+def _warning_read(w: EarlyWarning, tax: _Taxonomy, areas: dict[int, Area]) -> WarningRead:
     cat = tax.by_id.get(w.category_id) if w.category_id else None
     area = areas.get(w.area_id) if w.area_id else None
     return WarningRead(
@@ -426,7 +428,7 @@ def _warning_read(w: Warning, tax: _Taxonomy, areas: dict[int, Area]) -> Warning
     )
 
 
-def read_warnings(session: Session, *, warnings: list[Warning]) -> list[WarningRead]:
+def read_warnings(session: Session, *, warnings: list[EarlyWarning]) -> list[WarningRead]:
     tax = _taxonomy(session)
     ids = {w.area_id for w in warnings if w.area_id}
     areas = {a.id: a for a in session.scalars(select(Area).where(Area.id.in_(ids)))} if ids else {}
@@ -447,31 +449,35 @@ def list_warnings(
     status: str | None = None,
     kind: str | None = None,
     limit: int = 100,
-) -> tuple[list[Warning], int]:
-    clause = _area_clause(principal, Warning.area_path)
-    stmt = select(Warning)
+) -> tuple[list[EarlyWarning], int]:
+    clause = _area_clause(principal, EarlyWarning.area_path)
+    stmt = select(EarlyWarning)
     if clause is not None:
         stmt = stmt.where(clause)
     if status:
         try:
-            stmt = stmt.where(Warning.status == WarningStatus(status).value)
+            stmt = stmt.where(EarlyWarning.status == WarningStatus(status).value)
         except ValueError:
             allowed = ", ".join(s.value for s in WarningStatus)
             raise Unprocessable(f"status must be one of {allowed}, got {status!r}", field="status") from None
     if kind:
         try:
-            stmt = stmt.where(Warning.kind == WarningKind(kind).value)
+            stmt = stmt.where(EarlyWarning.kind == WarningKind(kind).value)
         except ValueError:
             allowed = ", ".join(k.value for k in WarningKind)
             raise Unprocessable(f"kind must be one of {allowed}, got {kind!r}", field="kind") from None
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    items = list(session.scalars(stmt.order_by(Warning.created_at.desc(), Warning.id.desc()).limit(limit)))
+    items = list(
+        session.scalars(stmt.order_by(EarlyWarning.created_at.desc(), EarlyWarning.id.desc()).limit(limit))
+    )
     return items, total
 
 
-def get_warning(session: Session, *, principal: Principal, warning_id: int, lock: bool = False) -> Warning:
+def get_warning(
+    session: Session, *, principal: Principal, warning_id: int, lock: bool = False
+) -> EarlyWarning:
     _require_view(principal)
-    stmt = select(Warning).where(Warning.id == warning_id)
+    stmt = select(EarlyWarning).where(EarlyWarning.id == warning_id)
     if lock:
         stmt = stmt.with_for_update()
     w = session.scalar(stmt)
@@ -480,7 +486,7 @@ def get_warning(session: Session, *, principal: Principal, warning_id: int, lock
     return w
 
 
-def _decidable(w: Warning) -> None:
+def _decidable(w: EarlyWarning) -> None:
     if w.status not in ACTIVE_WARNING:
         raise Conflict(
             f"warning {w.id} is already {WarningStatus(w.status).label} ({w.status})",
@@ -497,7 +503,7 @@ def decide_warning(
     action: str,
     note: str | None = None,
     now: datetime | None = None,
-) -> Warning:
+) -> EarlyWarning:
     """Acknowledge (知悉, still open for an order) or dismiss (排除) a warning."""
     targets = {"acknowledge": WarningStatus.ACKNOWLEDGED, "dismiss": WarningStatus.DISMISSED}
     if action not in targets:
@@ -557,7 +563,7 @@ def warning_order(
     return order
 
 
-def _warning_text(w: Warning, cat: Category | None, area: Area | None) -> str:
+def _warning_text(w: EarlyWarning, cat: Category | None, area: Area | None) -> str:
     place = area.name if area else "该区域"
     what = cat.name if cat else "同类问题"
     if w.kind == WarningKind.SPIKE:
