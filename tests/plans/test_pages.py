@@ -209,6 +209,7 @@ def test_a_micro_project_is_approved_from_the_library_page(api, browser):  # noq
 def test_the_roadmap_json_holds_planned_and_actual_dates_and_flags_late(api, world):
     road = api.get("planner", f"/api/v1/plans/{world['plan']}/roadmap").json()
     assert road["today"] == service.today().isoformat()
+    assert road["axis_start"] == "2022-01-01" and road["axis_end"] == (TODAY + timedelta(days=7)).isoformat()
     row = next(r for r in road["rows"] if r["id"] == world["mine"])
     assert row["planned_start"] == (TODAY - timedelta(days=60)).isoformat()
     assert row["planned_end"] == (TODAY + timedelta(days=7)).isoformat()

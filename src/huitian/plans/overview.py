@@ -89,12 +89,17 @@ def roadmap(session: Session, *, plan_id: int, now: datetime | None = None) -> d
         for t in plan.tasks
         for p in t.projects
     ]
+    # The chart's time axis: the plan's years, stretched to every bar and to today's line.
+    dates = [date.fromisoformat(r[k]) for r in rows for k in ("planned_start", "planned_end", "actual_start")
+             if r[k]] + [today]  # fmt: skip
     return {
         "plan_id": plan_id,
         "title": plan.title,
         "today": today.isoformat(),
         "start": start.isoformat(),
         "end": end.isoformat(),
+        "axis_start": min([start, *dates]).isoformat(),
+        "axis_end": max([end, *dates]).isoformat(),
         "rows": rows,
     }
 

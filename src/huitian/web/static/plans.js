@@ -70,7 +70,7 @@
                 "<br>进度 " + r.progress + "%" + (r.late ? "(逾期)" : "");
             }
           },
-          xAxis: { type: "time", min: day(road.start), max: day(road.end) },
+          xAxis: { type: "time", min: day(road.axis_start), max: day(road.axis_end) },
           yAxis: { type: "category", inverse: true, data: names },
           series: [{
             type: "custom",
