@@ -64,6 +64,15 @@ def test_without_last_years_history_the_heating_week_would_fire(db):
         assert [(w.observed, w.detail["same_weeks_last_year"]) for w in spikes] == [(10, None)]
 
 
+def test_a_community_warns_when_its_grids_surge_together_each_under_the_bar(db):
+    with db.write() as session:
+        quiet = {j: 0 for j in range(1, 7)}
+        weekly(session, weeks=quiet | {0: 3}, where=G1, category="010101", text="路灯")
+        weekly(session, weeks=quiet | {0: 3}, where=G2, category="010101", text="路灯")
+        spikes = _spikes(session)
+        assert [(w.area_path.rstrip("/").rsplit("/", 1)[-1], w.observed) for w in spikes] == [("C1", 6)]
+
+
 def test_a_spike_warns_once_a_week(db):
     with db.write() as session:
         weekly(session, weeks={j: 1 for j in range(1, 7)} | {0: 12}, where=G2, category="010101", text="路灯")

@@ -1,11 +1,11 @@
 """Proactive governance: early warnings (未诉先办) and the monthly topics (每月一题).
 
-Warnings. A *spike* is a grid × category week well above what that cell normally sees at this time of
-year: the expected count is the larger of the recent weeks' mean and the mean of the same weeks last
-year, so heating in November or flooding in July at their seasonal normal do not fire; the bound is a
-negative-binomial (or Poisson) upper quantile. A *repeat* is the same category again and again at one
-spot (≈50 m) or on one city part (asset) within 30 days. `spike_test` is pure so that the backtest
-(bench/backtest.py) uses the very same detector.
+Warnings. A *spike* is a grid (or community) × category week well above what that cell normally
+sees at this time of year: the expected count is the larger of the recent weeks' mean and the mean of
+the same weeks last year, so heating in November or flooding in July at their seasonal normal do not
+fire; the bound is a negative-binomial (or Poisson) upper quantile. A *repeat* is the same category
+again and again at one spot (≈50 m) or on one city part (asset) within 30 days. `spike_test` is pure
+so that the backtest (bench/backtest.py) uses the very same detector.
 
 Topics. Candidates are clusters of one month's orders by category (second level) × place (community,
 or another level), ranked by volume, growth on the previous month, repeat rate and dissatisfaction;
@@ -247,12 +247,41 @@ class _Found:
     values: dict = field(default_factory=dict)
 
 
+def _communities(session: Session) -> dict[int, int]:
+    """area id -> the id of its community, for the grids (and the communities themselves)."""
+    rows = session.execute(select(Area.id, Area.level, Area.parent_id)).all()
+    level = {i: lv for i, lv, _ in rows}
+    out = {}
+    for i, lv, parent in rows:
+        if lv == "community":
+            out[i] = i
+        elif lv == "grid" and parent is not None and level.get(parent) == "community":
+            out[i] = parent
+    return out
+
+
 def detect_spikes(session: Session, *, end: datetime, params: SpikeParams = DEFAULT_PARAMS) -> list[_Found]:
+    """Spikes per grid × category group, then per community × category group where none of its grids
+    fired for that group (a community's grids may each stay under the bar while together they surge)."""
     tax = _taxonomy(session)
     seasonal_known = _history_reaches(session, since=end - WEEK * (max(SEASON_WEEKS) + 1))
+    cells = _counts(session, end=end, tax=tax)
+    community_of = _communities(session)
+    pooled: dict[tuple[int, int], dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for (area_id, group), weeks in cells.items():
+        community = community_of.get(area_id)
+        if community is not None and community != area_id:
+            for j, n in weeks.items():
+                pooled[(community, group)][j] += n
+    found = _spikes_in(session, cells=cells, end=end, params=params, seasonal_known=seasonal_known)
+    fired = {(community_of.get(f.values["area_id"]), f.values["category_id"]) for f in found}
+    pooled = {key: weeks for key, weeks in pooled.items() if key not in fired}
+    return found + _spikes_in(session, cells=pooled, end=end, params=params, seasonal_known=seasonal_known)
+
+
+def _spikes_in(session: Session, *, cells, end: datetime, params: SpikeParams, seasonal_known: bool):
     found = []
-    areas: dict[int, Area] = {}
-    for (area_id, group), weeks in _counts(session, end=end, tax=tax).items():
+    for (area_id, group), weeks in sorted(cells.items()):
         observed = weeks.get(0, 0)
         if observed < params.min_count:
             continue
@@ -261,8 +290,7 @@ def detect_spikes(session: Session, *, end: datetime, params: SpikeParams = DEFA
         result = spike_test(observed, recent, seasonal, params)
         if not result.fire:
             continue
-        area = areas.get(area_id) or session.get(Area, area_id)
-        areas[area_id] = area
+        area = session.get(Area, area_id)
         lat, lon = _centre(area)
         subject = f"spike:{area_id}:{group}"
         found.append(
