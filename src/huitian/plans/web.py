@@ -129,6 +129,7 @@ def plan_page(plan_id: int, request: Request, principal: OptionalPrincipal, sess
             "current": tg.current or 0,
             "measure": tg.measure,
             "share": round(100 * (tg.current or 0) / tg.target, 1) if tg.target else 0,
+            "due": tg.due.isoformat() if tg.due else "",
         }
         for t in plan.tasks
         for tg in t.targets
