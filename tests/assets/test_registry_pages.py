@@ -55,6 +55,7 @@ def test_the_list_filters_pages_and_maps_only_the_parts_in_scope(db, as_user):
     searched = as_user("operator").get("/assets", params={"q": "龙锦苑"}).text
     assert lamp in searched and bin_s2 not in searched
     super1 = as_user("super1").get("/assets").text
+    assert '<a href="/assets" aria-current="page">城市部件</a>' in super1  # the main nav's link
     assert lamp in super1 and bin_s2 not in super1
     bad = as_user("operator").get("/assets", params={"class": "0999"})
     assert bad.status_code == 400 and "筛选条件有误" in bad.text
