@@ -609,7 +609,10 @@ _STOP = frozenset(
     "的 了 和 是 在 有 我 我们 你 他 她 它 这 那 就 也 都 而 及 与"
     " 着 或 一个 没有 不 要 请 请求 希望 反映 问题 处理 解决 尽快 相关 部门 市民 来电 诉求 情况"
     " 表示 目前 现在 已经 一直 非常 严重 经常 每天 今天 昨天 一下 小区 附近 位于 称 能否 是否 进行 导致"
-    " 造成 影响 存在 没 还 很 被 把 给 对 让 从 到 为 以 但 因为 所以".split()
+    " 造成 影响 存在 没 还 很 被 把 给 对 让 从 到 为 以 但 因为 所以"
+    # the hotline's own formulae around a caller's words
+    " 来电人 人家 人称 家住 了解 咨询 话务员 知识库 根据 具体"
+    " 办理 流程 材料 所需 明显 此前 多次 曾向 至今".split()
 )
 _WORD = re.compile(r"^[\u4e00-\u9fffA-Za-z]{2,}$")
 
@@ -625,8 +628,13 @@ def _jieba():
 
 def terms(text: str) -> list[str]:
     """The words (two characters or more, no stop words) of a text and its adjacent word pairs."""
-    words = [w for w in _jieba().lcut(text or "") if _WORD.match(w) and w not in _STOP]
-    return words + [a + b for a, b in zip(words, words[1:], strict=False) if len(a + b) <= 8]
+    return list(_terms(text or ""))
+
+
+@lru_cache(maxsize=20_000)
+def _terms(text: str) -> tuple[str, ...]:
+    words = [w for w in _jieba().lcut(text) if _WORD.match(w) and w not in _STOP]
+    return tuple(words + [a + b for a, b in zip(words, words[1:], strict=False) if len(a + b) <= 8])
 
 
 def c_tf_idf(classes: dict[str, list[list[str]]], top: int = 8) -> dict[str, list[tuple[str, float]]]:
@@ -720,7 +728,7 @@ def _score(volume: int, growth: float | None, repeat_rate: float, dissatisfied_r
     return round(volume * (1 + g) * (1 + repeat_rate + dissatisfied_rate), 3)
 
 
-def _texts(session: Session, *, month: str, clause, tax, level_codes, cells: set, cap: int = 400):
+def _texts(session: Session, *, month: str, clause, tax, level_codes, cells: set, cap: int = 150):
     """(order id, description, terms) of the month's orders, grouped by candidate cell, 'rest' the others."""
     start, end = kpi_service.month_bounds(month)
     stmt = select(Order.id, Order.area_path, Order.category_id, Order.description).where(
@@ -737,7 +745,7 @@ def _texts(session: Session, *, month: str, clause, tax, level_codes, cells: set
         place = _place_of(path, level_codes)
         key = (place.id, tax.group_of.get(cat_id, cat_id)) if place else None
         key = key if key in cells else "rest"
-        if len(out[key]) < (cap * 4 if key == "rest" else cap):
+        if len(out[key]) < (cap * 5 if key == "rest" else cap):
             out[key].append((oid, text, terms(text)))
     return out
 
@@ -780,7 +788,7 @@ def _describe(session, *, month, clause, tax, codes, ranked, cells) -> list[Cand
     texts = _texts(
         session, month=month, clause=clause, tax=tax, level_codes=codes, cells={r[1] for r in ranked}
     )
-    phrases = c_tf_idf({k: [d[2] for d in docs] for k, docs in texts.items()})
+    phrases = c_tf_idf({k: [d[2] for d in docs] for k, docs in texts.items()}, top=12)
     areas = {a.id: a for a in codes.values()}
     out = []
     for score, key, prev, growth, repeat_rate, bad_rate in ranked:
@@ -801,7 +809,10 @@ def _describe(session, *, month, clause, tax, codes, ranked, cells) -> list[Cand
                 repeat_rate=round(repeat_rate, 4),
                 dissatisfied_rate=round(bad_rate, 4),
                 score=score,
-                key_phrases=[t for t, _ in phrases.get(key, [])],
+                # The place's own name says nothing about the problem.
+                key_phrases=[
+                    t for t, _ in phrases.get(key, []) if t not in area.name and area.name[:2] not in t
+                ][:8],
                 representative=[{"order_id": oid, "text": text[:160]} for oid, text, _ in reps],
             )
         )
