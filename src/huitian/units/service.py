@@ -68,6 +68,20 @@ def area_codes(session: Session, *, unit_id: int) -> list[str]:
     return list(session.scalars(stmt.order_by(Area.code)))
 
 
+def served_areas(session: Session, *, unit_ids: list[int]) -> dict[int, list[str]]:
+    """The area codes each of these units serves, in one query (for lists of units)."""
+    out: dict[int, list[str]] = {i: [] for i in unit_ids}
+    stmt = (
+        select(UnitArea.unit_id, Area.code)
+        .join(Area, UnitArea.area_id == Area.id)
+        .where(UnitArea.unit_id.in_(unit_ids))
+        .order_by(Area.code)
+    )
+    for unit_id, code in session.execute(stmt):
+        out[unit_id].append(code)
+    return out
+
+
 def read(session: Session, *, unit: Unit) -> UnitRead:
     out = UnitRead.model_validate(unit)
     out.areas = area_codes(session, unit_id=unit.id)

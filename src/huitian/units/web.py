@@ -53,7 +53,7 @@ def units_page(
     units = units_service.list_units(session, kind=UnitKind(kind_value) if kind_value else None)
     if text:
         units = [u for u in units if text in u.name or text.lower() in u.code.lower()]
-    served = {u.id: units_service.area_codes(session, unit_id=u.id) for u in units}
+    served = units_service.served_areas(session, unit_ids=[u.id for u in units])
     context = {
         "units": units,
         "served": served,
