@@ -1,14 +1,17 @@
 """Import of historical orders from CSV/Excel files, and export of order lists as Excel (台账).
 
 Import, decided: the `status` of the old system is NOT imported. Each valid row becomes a new order
-through `orders.service.insert_orders` (channel `import`), in state `received`, in the hotline centre's
-queue, with its `created` event and hash chain like any other order. When a `created_at` column is
+(channel `import`), in state `received`, in the hotline centre's queue, with its `created` event and hash
+chain like any other order: the columns are those orders.service computes for create_orders, written in
+bulk (see _Writer; a test checks an imported row is stored exactly as the same order created one by one).
+When a `created_at` column is
 mapped, the row's time is the order's receipt time (and its reply deadline runs from it); otherwise the
 import's time is. Closing history on import is not done: the state machine has no path that closes an
 order without the steps it records, and inventing them would falsify the history.
 
-All-or-nothing by default: every row is validated first; if any row is bad nothing is written and the
-report lists every bad row with its line number and reason. With `partial`, the good rows are written.
+All-or-nothing by default: every row is validated; if any row is bad nothing is written (the chunks
+already inserted are rolled back with their savepoint) and the report lists every bad row with its line
+number and reason. With `partial`, the good rows are written. Memory stays flat: rows stream through.
 """
 
 from __future__ import annotations
