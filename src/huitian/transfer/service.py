@@ -4,10 +4,10 @@ Import, decided: the `status` of the old system is NOT imported. Each valid row 
 (channel `import`), in state `received`, in the hotline centre's queue, with its `created` event and hash
 chain like any other order: the columns are those orders.service computes for create_orders, written in
 bulk (see _Writer; a test checks an imported row is stored exactly as the same order created one by one).
-When a `created_at` column is
-mapped, the row's time is the order's receipt time (and its reply deadline runs from it); otherwise the
-import's time is. Closing history on import is not done: the state machine has no path that closes an
-order without the steps it records, and inventing them would falsify the history.
+When a `created_at` column is mapped, the row's time is the order's receipt time (and its reply deadline
+runs from it); otherwise the import's time is. Closing history on import is not done: the state machine
+has no path that closes an order without the steps it records, and inventing them would falsify the
+history.
 
 All-or-nothing by default: every row is validated; if any row is bad nothing is written (the chunks
 already inserted are rolled back with their savepoint) and the report lists every bad row with its line
