@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from huitian.areas import service as areas_service
+from huitian.demo import catalog as demo_catalog
 from tests.admin.conftest import csrf_of, post
 from tests.factories import box
 
@@ -115,3 +117,14 @@ def test_the_admin_edits_an_areas_name_and_population(admin, app):
     assert 'id="ea-population-error">不能小于 0' in page and 'id="ea-name-error">' in page
     with app.state.db.read() as session:
         assert areas_service.get_by_code(session, code="C1").population == 4321
+
+
+def test_the_demos_own_boundary_file_imports_whole(admin, app):
+    """The 回天 area's 631 districts, streets, communities and grids (src/huitian/demo/data/areas.geojson)."""
+    content = (Path(demo_catalog.AREAS_PATH)).read_bytes()
+    page = upload(admin, content, expect=200)
+    assert "导入完成:新增 631 个区域,更新 0 个区域" in page
+    page = admin.get("/admin/areas", params={"area": "110114"}).text
+    assert "昌平区" in page and "天通苑北街道" in page
+    streets = admin.get("/admin/areas/map.geojson", params={"area": "110114"}).json()["features"]
+    assert len(streets) >= 7 and all(f["properties"]["level"] == "街道/镇" for f in streets)
