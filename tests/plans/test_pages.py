@@ -226,6 +226,7 @@ def test_the_roadmap_json_holds_planned_and_actual_dates_and_flags_late(api, wor
 def test_the_map_json_holds_placed_projects_and_their_areas(api, world):
     fc = api.get("planner", f"/api/v1/plans/{world['plan']}/map.geojson").json()
     points = [f for f in fc["features"] if f["properties"]["kind"] == "project"]
+    assert points[0]["properties"]["late"] is True  # its 主体完工 milestone is overdue
     assert [(p["properties"]["id"], p["geometry"]["coordinates"]) for p in points] == [
         (world["mine"], [116.31, 40.07])
     ]

@@ -108,9 +108,10 @@ def roadmap(session: Session, *, plan_id: int, now: datetime | None = None) -> d
 
 
 def project_map(session: Session, *, plan_id: int) -> dict:
-    """A GeoJSON FeatureCollection: each placed project as a point (WGS-84), and the outline of every
-    area a project lies in — our own geometry, no tiles needed."""
+    """A GeoJSON FeatureCollection: each placed project as a point (WGS-84; late when its report or a
+    milestone is overdue), and the outline of every area a project lies in — our own geometry."""
     plan = service.read_plan(session, plan_id=plan_id)
+    today = service.today()
     features: list[dict] = []
     codes: list[str] = []
     for t in plan.tasks:
@@ -130,7 +131,8 @@ def project_map(session: Session, *, plan_id: int) -> dict:
                         "task_number": t.number,
                         "status": p.status,
                         "progress": p.progress,
-                        "late": p.flags.late,
+                        "late": p.flags.late
+                        or any(_milestone_late(m.planned_on, m.actual_on, today) for m in p.milestones),
                         "url": f"/plans/projects/{p.id}",
                     },
                 }

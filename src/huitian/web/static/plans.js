@@ -119,14 +119,16 @@
           return f.properties.kind !== "project" || ids.indexOf(f.properties.id) >= 0;
         });
         var layer = window.L.geoJSON(fc, {
-          style: function () { return { color: "#546e7a", weight: 1, fillOpacity: 0.05 }; },
-          pointToLayer: function (f, latlng) {
+          // geoJSON applies `style` to the points' circle markers too: each kind gets its own.
+          style: function (f) {
             var p = f.properties;
-            return window.L.circleMarker(latlng, {
-              radius: 7, weight: 1, color: "#fff", fillOpacity: 0.9,
+            if (p.kind !== "project") { return { color: "#546e7a", weight: 1, fillOpacity: 0.05 }; }
+            return {
+              weight: 2, color: "#fff", fillOpacity: 0.9,
               fillColor: p.late ? "#c62828" : (p.status === "done" ? "#2e7d32" : "#1e88e5")
-            });
+            };
           },
+          pointToLayer: function (f, latlng) { return window.L.circleMarker(latlng, { radius: 8 }); },
           onEachFeature: function (f, l) {
             var p = f.properties;
             var box = document.createElement("div");
