@@ -140,9 +140,10 @@ def _insert_orders(
     allocated up front. The others are still written when an item is refused."""
     now = now or utcnow()
     results: list[tuple[dict, dict] | DomainError] = []
+    dues: dict[str, datetime] = {}  # one `now` for the batch: one deadline per time-limit class
     for data, principal in items:
         try:
-            row = _order_values(session, data=data, principal=principal, now=now)
+            row = _order_values(session, data=data, principal=principal, now=now, dues=dues)
         except DomainError as exc:
             results.append(exc)
             continue
@@ -187,8 +188,17 @@ def _allocate_ids(session: Session, table, n: int) -> list[int]:
     return list(range(start + 1, start + n + 1))
 
 
-def _order_values(session: Session, *, data: OrderCreate, principal: Principal, now: datetime) -> dict:
-    """Every column of a new order, computed from the request."""
+def _order_values(
+    session: Session,
+    *,
+    data: OrderCreate,
+    principal: Principal,
+    now: datetime,
+    dues: dict[str, datetime] | None = None,
+) -> dict:
+    """Every column of a new order, computed from the request. `dues` keeps the deadlines computed for
+    this `now` across a batch."""
+    dues = {} if dues is None else dues
     category = _category(session, data.category_code) if data.category_code else None
     lat = lon = None
     area_id = area_path = None
@@ -202,6 +212,8 @@ def _order_values(session: Session, *, data: OrderCreate, principal: Principal, 
             session, address=data.address, description=data.description
         ) or (None, None)
     limit_class = time_limit_class(category, data.priority)
+    if limit_class.value not in dues:
+        dues[limit_class.value] = sla_service.due(session, start=now, code=limit_class.value)
     channel = data.channel
     return dict(
         channel=channel.value,
@@ -234,7 +246,7 @@ def _order_values(session: Session, *, data: OrderCreate, principal: Principal, 
         closed_at=None,
         accept_due=None,
         contact_due=None,
-        reply_due=sla_service.due(session, start=now, code=limit_class.value),
+        reply_due=dues[limit_class.value],
         extension_days=0,
         pending_extension=None,
         escalated=0,
@@ -493,8 +505,12 @@ def handled_by_unit(session: Session, *, principal: Principal, order_ids: list[i
 def _summary(
     o: Order, principal: Principal, units: dict[int, UnitInfo], cats: dict[int, str], *, unmasked: bool
 ) -> OrderSummary:
+    return OrderSummary(**_summary_fields(o, units, cats, unmasked=unmasked))
+
+
+def _summary_fields(o: Order, units: dict[int, UnitInfo], cats: dict[int, str], *, unmasked: bool) -> dict:
     status = OrderStatus(o.status)
-    return OrderSummary(
+    return dict(
         id=o.id,
         number=public_number(o),
         type=o.type,
@@ -555,13 +571,12 @@ def read_order(
         if a.role != AssignmentRole.SUPERVISE.value and a.status not in GAVE_BACK
     }
     unmasked = sees_personal_data(principal, order, on_order)
-    summary = _summary(order, principal, units, cats, unmasked=unmasked)
     target = session.get(Order, order.merged_into_id) if order.merged_into_id else None
     merged = (
         merged_into(session, order_id=order.id) if any(e.kind == EventKind.MERGED_IN for e in events) else []
     )
     return OrderRead(
-        **summary.model_dump(),
+        **_summary_fields(order, units, cats, unmasked=unmasked),
         description=order.description,
         lat=order.lat,
         lon=order.lon,
