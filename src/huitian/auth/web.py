@@ -97,8 +97,12 @@ def error_status(errors: dict[str, str], exc: ValidationError | DomainError) -> 
 
 
 def unit_options(session, blank: str = "(无)") -> list[tuple[str, str]]:
-    """("", blank) then every active unit as (code, "name(code)"), for a <select>."""
-    units = [(u.code, f"{u.name}({u.code})") for u in units_service.list_units(session) if u.active]
+    """("", blank) then every unit as (code, "name(code)"), for a <select>; inactive units are marked
+    (a user may still belong to one; the services refuse them where they must)."""
+    units = [
+        (u.code, f"{u.name}({u.code})" + ("(已停用)" if not u.active else ""))
+        for u in units_service.list_units(session)
+    ]
     return [("", blank), *units]
 
 
