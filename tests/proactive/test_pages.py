@@ -28,7 +28,7 @@ def _warning_and_month(db) -> tuple[int, str]:
     now = utcnow()
     with db.write() as session:
         made = orders(
-            session, n=4, at=now - timedelta(hours=1), where=G1, text="路灯不亮,晚上漆黑", spread_h=3
+            session, n=4, at=now - timedelta(hours=1), where=G1, text="路灯不亮,晚上漆黑", spread_h=0.01
         )
         (w,) = proactive_service.compute_warnings(session, now=now)
         session.commit()
