@@ -215,6 +215,14 @@ def test_the_area_page_shows_a_supervisor_its_disputes_overdue_and_map(api, worl
     assert api.get("operator", "/area", params={"area": "S2"}).status_code == 200
 
 
+def test_a_supervisors_breadcrumbs_link_only_to_areas_it_may_open(api):
+    page = api.get("super1", "/dashboard").text
+    assert 'href="/dashboard?area=S1"' in page and 'href="/dashboard?area=D1"' not in page
+    assert "测试区" in page  # shown, as plain text
+    page = api.get("operator", "/dashboard", params={"area": "S1"}).text
+    assert 'href="/dashboard?area=D1"' in page
+
+
 def test_the_nav_offers_the_command_centre_and_to_supervisors_the_area_page(api):
     page = api.get("super1", "/dashboard").text
     assert 'href="/dashboard"' in page and 'href="/area"' in page

@@ -38,8 +38,8 @@ def _this_month() -> str:
     return kpi_service.month_of(kpi_service.utcnow())
 
 
-def _crumbs(session, area) -> list[dict]:
-    """The areas from the top down to `area`, each a link to its dashboard."""
+def _crumbs(session, principal: Principal, area) -> list[dict]:
+    """The areas from the top down to `area`, each a link to its dashboard (no link above one's own)."""
     if area is None:
         return []
     codes = [c for c in area.path.split("/") if c]
@@ -49,7 +49,9 @@ def _crumbs(session, area) -> list[dict]:
             a = kpi_service.areas_service.get_by_code(session, code=code)
         except NotFound:
             continue
-        out.append({"code": a.code, "name": a.name, "link": f"/dashboard?area={a.code}"})
+        own = principal.area_path if principal.is_area_scoped else None
+        link = f"/dashboard?area={a.code}" if not own or a.path.startswith(own) else None
+        out.append({"code": a.code, "name": a.name, "link": link})
     return out
 
 
@@ -60,7 +62,7 @@ def _board(request: Request, session, principal: Principal, area_code: str | Non
     overdue, overdue_total = kpi_service.overdue_orders(session, principal=principal, area=focus)
     return {
         "focus": focus,
-        "crumbs": _crumbs(session, focus),
+        "crumbs": _crumbs(session, principal, focus),
         "month": month,
         "counts": kpi_service.live_counts(session, principal=principal, area=focus),
         "intake": kpi_service.intake_by_hour(session, principal=principal, area=focus, day=today),
