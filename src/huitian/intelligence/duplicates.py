@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import threading
+from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -152,10 +153,14 @@ class DuplicateIndex:
         self._lon = np.full(capacity, np.nan)
         self._cols = np.zeros((capacity, top_k), dtype=np.int32)
         self._vals = np.zeros((capacity, top_k), dtype=np.float32)
-        self._area: list[str | None] = []
-        self._phone: list[str | None] = []
-        self._asset: list[int | None] = []
-        self._buckets: dict[tuple, list[int]] = {}
+        # Area, caller and city part of each slot as integers (-1: none), compared as arrays at lookup;
+        # areas and phones are interned (their numbers mean nothing outside this index).
+        self._area = np.full(capacity, -1, dtype=np.int64)
+        self._phone = np.full(capacity, -1, dtype=np.int64)
+        self._asset = np.full(capacity, -1, dtype=np.int64)
+        self._interned: dict[tuple[str, str], int] = {}
+        # Bucket → slots, as int64 arrays (read at lookup as NumPy views, without a Python loop).
+        self._buckets: dict[tuple, array] = {}
         # A dense copy of the query vector, zeroed again after each lookup.
         self._scratch = np.zeros(vectoriser.n_features, dtype=np.float32) if scratch is None else scratch
         self.max_id = 0
@@ -199,6 +204,23 @@ class DuplicateIndex:
         self._ids, self._alive, self._t = grow(self._ids, 0), grow(self._alive, False), grow(self._t, 0.0)
         self._lat, self._lon = grow(self._lat, np.nan), grow(self._lon, np.nan)
         self._cols, self._vals = grow(self._cols, 0), grow(self._vals, 0.0)
+        self._area, self._phone, self._asset = (
+            grow(self._area, -1),
+            grow(self._phone, -1),
+            grow(self._asset, -1),
+        )
+
+    def _intern(self, kind: str, value: str | None, *, add: bool) -> int:
+        """The number of an area path or phone in this index; -1 for none (or, on lookup, unseen)."""
+        if value is None:
+            return -1
+        key = (kind, value)
+        number = self._interned.get(key)
+        if number is None:
+            if not add:
+                return -2  # never filed: equal to no slot, and not "none" either
+            number = self._interned[key] = len(self._interned)
+        return number
 
     def _sparse_rows(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """The ``top_k`` heaviest features of each text, renormalised: (cols, vals) of shape (n, top_k)."""
@@ -249,11 +271,14 @@ class DuplicateIndex:
                 self._ids[s], self._alive[s], self._t[s] = it.id, True, t
                 self._lat[s] = it.lat if it.has_point else np.nan
                 self._lon[s] = it.lon if it.has_point else np.nan
-                self._area.append(it.area_path)
-                self._phone.append(it.phone)
-                self._asset.append(it.asset_id)
+                self._area[s] = self._intern("a", it.area_path, add=True)
+                self._phone[s] = self._intern("p", it.phone, add=True)
+                self._asset[s] = -1 if it.asset_id is None else it.asset_id
                 for key in self._keys(it, int(t // DAY_S)):
-                    self._buckets.setdefault(key, []).append(s)
+                    bucket = self._buckets.get(key)
+                    if bucket is None:
+                        bucket = self._buckets[key] = array("q")
+                    bucket.append(s)
                 self.max_id = max(self.max_id, it.id)
             self._cols[start : start + len(items)] = cols
             self._vals[start : start + len(items)] = vals
@@ -273,7 +298,7 @@ class DuplicateIndex:
         day = int(t // DAY_S)
         span = int(math.ceil(self.window_s / DAY_S))
         days = range(day - span, day + span + 1)
-        lists: list[list[int]] = []
+        lists: list[array] = []
         get = self._buckets.get
         if q.has_point:
             cx, cy = self._cell(q.lat, q.lon)  # type: ignore[arg-type]
@@ -294,8 +319,10 @@ class DuplicateIndex:
             lists.append(b)
         if not lists:
             return np.zeros(0, dtype=np.int64)
-        slots = np.fromiter((s for b in lists for s in b), dtype=np.int64)
-        return np.unique(slots) if len(lists) > 1 else slots
+        if len(lists) == 1:
+            return np.array(lists[0], dtype=np.int64)
+        # Copied at once: a bucket cannot grow while a NumPy view of it is alive.
+        return np.unique(np.concatenate([np.frombuffer(b, dtype=np.int64) for b in lists]))
 
     def candidates(self, q: Item, *, limit: int = 10, threshold: float | None = None) -> list[Candidate]:
         """Open orders that may be about the same matter as ``q``, best first (``q`` itself excluded)."""
@@ -322,17 +349,16 @@ class DuplicateIndex:
                 dist = np.sqrt(dx * dx + dy * dy)  # NaN where the candidate has no point
             else:
                 dist = np.full(slots.shape[0], np.nan)
-            areas = [self._area[s] for s in slots] if q.area_path else None
-            phones = [self._phone[s] for s in slots] if q.phone else None
-            assets = [self._asset[s] for s in slots] if q.asset_id is not None else None
+            q_area = self._intern("a", q.area_path, add=False)
+            q_phone = self._intern("p", q.phone, add=False)
+            same_area = self._area[slots] == q_area if q.area_path else np.zeros(len(slots), bool)
+            caller = self._phone[slots] == q_phone if q.phone else np.zeros(len(slots), bool)
+            asset = self._asset[slots] == q.asset_id if q.asset_id is not None else np.zeros(len(slots), bool)
             ids = self._ids[slots]
         w = self.weights
         near = np.where(np.isnan(dist), 0.0, np.clip(1.0 - np.nan_to_num(dist) / self.radius_m, 0.0, 1.0))
-        same_area = np.array([a == q.area_path for a in areas]) if areas else np.zeros(len(slots), bool)
         # Without two points, the same area counts as half-near.
         near = np.where(np.isnan(dist) & same_area, 0.5, near)
-        caller = np.array([p == q.phone for p in phones]) if phones else np.zeros(len(slots), bool)
-        asset = np.array([a == q.asset_id for a in assets]) if assets else np.zeros(len(slots), bool)
         recent = 1.0 - gap / self.window_s
         far = ~np.isnan(dist) & (dist > self.radius_m) & ~caller & ~asset
         score = w.text * text + w.near * near + w.recent * recent + w.same_caller * caller
