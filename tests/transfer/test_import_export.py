@@ -1,4 +1,5 @@
 import csv
+import gc
 import io
 import json
 from pathlib import Path
@@ -130,6 +131,7 @@ def test_a_bad_row_after_chunks_already_written_still_leaves_nothing(db, tmp_pat
         assert count_orders(session) == 0
         session.commit()
     assert report.rows == 29 and report.written == 0
+    assert gc.isenabled()  # paused for the import only
     assert [(e.line, e.field) for e in report.errors] == [(27, "created_at")]
     with db.read() as session:
         assert count_orders(session) == 0
