@@ -270,3 +270,62 @@ def test_the_order_page_lists_merged_orders(api, browser):
     assert dup["number"] in related
     page = browser("operator").detail(dup["number"])
     assert f'本工单已并入 <a href="/orders/{target["number"]}">' in page
+
+
+# --- reply with photos -----------------------------------------------------------------------------
+
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_a_reply_carries_photos_that_the_order_page_shows(api, browser, tmp_path, monkeypatch):
+    monkeypatch.setenv("HUITIAN_UPLOAD_DIR", str(tmp_path / "uploads"))
+    order = api.create(category_code="010101")
+    api.act("operator", order, "dispatch", unit="ST1")
+    api.act("handler1", order, "accept")
+    handler = browser("handler1")
+    form = handler.detail(order["number"])
+    assert 'enctype="multipart/form-data"' in form and 'name="photos" type="file"' in form
+    data = {"action": "reply", "version": _version(api, order), "text": "已修复,附现场照片", "next": "/inbox"}
+    token = re.findall(r'name="csrf_token" value="([^"]+)"', form)[0]
+    r = handler.client.post(
+        f"/orders/{order['number']}/actions",
+        data={**data, "csrf_token": token},
+        files=[("photos", ("after.png", _png(), "image/png"))],
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text[:1000]
+    assert _read(api, order)["status"] == "replied"
+    page = handler.detail(order["number"])
+    assert "照片(1 张)" in page and "/photos/" in page
+    listed = api.get("operator", f"/api/v1/orders/{order['number']}/photos").json()
+    assert [(p["width"], p["height"]) for p in listed] == [(64, 48)]
+
+
+def test_a_bad_photo_refuses_the_reply_and_writes_nothing(api, browser, tmp_path, monkeypatch):
+    monkeypatch.setenv("HUITIAN_UPLOAD_DIR", str(tmp_path / "uploads"))
+    order = api.create(category_code="010101")
+    api.act("operator", order, "dispatch", unit="ST1")
+    api.act("handler1", order, "accept")
+    handler = browser("handler1")
+    form = handler.detail(order["number"])
+    token = re.findall(r'name="csrf_token" value="([^"]+)"', form)[0]
+    data = {"action": "reply", "version": _version(api, order), "text": "附件不是图片", "csrf_token": token}
+    r = handler.client.post(
+        f"/orders/{order['number']}/actions",
+        data=data,
+        files=[("photos", ("notes.txt", b"not an image", "text/plain"))],
+        follow_redirects=False,
+    )
+    assert 400 <= r.status_code < 500
+    alert = re.search(r'<p class="alert" role="alert" id="action-error">([^<]+)</p>', r.text)
+    assert alert and "photos" in alert.group(1), r.text[:2000]
+    assert _read(api, order)["status"] == "accepted"
+    assert api.get("operator", f"/api/v1/orders/{order['number']}/photos").json() == []

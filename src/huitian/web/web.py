@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
@@ -32,7 +32,8 @@ from huitian.categories import service as categories_service
 from huitian.config import get_settings
 from huitian.db import utcnow
 from huitian.duplicates import service as duplicates_service
-from huitian.errors import Conflict, DomainError, NotFound, Unauthorized
+from huitian.errors import Conflict, DomainError, NotFound, Unauthorized, Unprocessable
+from huitian.intake import photos as photos_service
 from huitian.orders import flows
 from huitian.orders import service as orders_service
 from huitian.orders.enums import INTAKE_OUTCOMES, Action, Channel, OrderStatus, OrderType
@@ -86,6 +87,7 @@ FIELD_LABELS = {
     "comment": "评价",
     "into": "并入工单号",
     "outcome": "办结结果",
+    "photos": "照片",
     "status": "状态",
     "channel": "渠道",
     "area": "区域代码",
@@ -468,6 +470,7 @@ def _detail(
         "intake_outcomes": sorted(INTAKE_OUTCOMES, key=lambda x: x.value),
         "can_close_at_intake": order.status == OrderStatus.RECEIVED.value,
         **_order_extras(session, order),
+        "photos": _photos_of(session, principal, order),
     }
     return page(request, "orders/detail.html", principal, context, status_code=status_code)
 
@@ -487,6 +490,10 @@ def _order_extras(session: Session, order: OrderRead) -> dict:
     }
 
 
+def _photos_of(session: Session, principal: Principal, order: OrderRead) -> list:
+    return photos_service.list_photos(session, principal=principal, order_id=order.id)
+
+
 def _part_code(session: Session, order_id: int) -> str | None:
     """The city part (部件) the order is about, if it was filed by scanning one."""
     asset_id = session.scalar(select(Order.asset_id).where(Order.id == order_id))
@@ -500,6 +507,18 @@ def order_detail(ref: str, request: Request, principal: OptionalPrincipal, sessi
     if principal is None:
         return to_login(request)
     return _detail(request, principal, session, ref)
+
+
+def _reply_photos(files: list[UploadFile], action: Action) -> list[photos_service.Photo]:
+    """The photos sent with a reply, checked (type, size) before anything is written."""
+    chosen = [f for f in files if f.filename]
+    if not chosen:
+        return []
+    if action != Action.REPLY:
+        raise Unprocessable("photos: only a reply carries photos", field="photos")
+    if len(chosen) > photos_service.MAX_PHOTOS:
+        raise Unprocessable(f"photos: at most {photos_service.MAX_PHOTOS} photos", field="photos")
+    return [photos_service.check(f.file.read(photos_service.MAX_BYTES + 1), field="photos") for f in chosen]
 
 
 @router.post("/orders/{ref}/actions")
@@ -525,6 +544,7 @@ def order_action(
     into: str | None = Form(None),
     outcome: str | None = Form(None),
     next: str | None = Form(None),
+    photos: list[UploadFile] | None = File(None),
 ) -> Response:
     if principal is None:
         return RedirectResponse("/login", status_code=303)
@@ -552,8 +572,11 @@ def order_action(
     except ValidationError as exc:
         return _detail(request, principal, read_session, ref, validation_message(exc), 422)
     try:
+        attached = _reply_photos(photos or [], req.action)
         order = orders_service.get_for(session, principal=principal, ref=ref, lock=True)
         flows.perform(session, order=order, principal=principal, req=req)
+        if attached:  # the reply's photos (办理结果的照片), stored with the reply in one transaction
+            photos_service.attach(session, order_id=order.id, photos=attached)
         number = orders_service.public_number(order)
         session.commit()
     except DomainError as exc:
