@@ -156,7 +156,8 @@ def test_a_supervision_note_is_raised_on_the_dispatch_sheet_and_followed_up_by_t
     note_id = int(
         re.search(r"/plans/notes/(\d+)/follow-up", h1.get(f"/plans/projects/{world['mine']}").text)[1]
     )
-    assert h1.client.post(f"/plans/notes/{note_id}/follow-up", data={"follow_up": ""}).status_code == 422
+    r = h1.client.post(f"/plans/notes/{note_id}/follow-up", data={"follow_up": ""})
+    assert r.status_code == 422 and re.search(rf'id="f-{note_id}"[^>]*aria-invalid="true"', r.text)
     r = h1.client.post(
         f"/plans/notes/{note_id}/follow-up",
         data={"follow_up": "已增加夜间施工", "resolved": "1"},

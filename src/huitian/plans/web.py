@@ -402,8 +402,7 @@ def follow_up(
         return _not_found(request, principal, f"未找到督办事项 {note_id}。")
     except (ValidationError, DomainError) as exc:
         session.rollback()
-        errs = _errors(exc)
-        ctx = {"errors": {f"follow_{note_id}": next_msg for next_msg in errs.values()}, "values": {}}
+        ctx = {"errors": {f"follow_{note_id}": ";".join(_errors(exc).values())}, "values": {}}
         status = exc.status_code if isinstance(exc, DomainError) else 422
         return _subject_page(
             request,
