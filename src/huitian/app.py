@@ -20,7 +20,7 @@ from huitian import __version__, domains, scheduler
 from huitian.auth import service as auth_service
 from huitian.config import Settings, get_settings
 from huitian.db import Database
-from huitian.errors import DomainError
+from huitian.errors import DomainError, document_error_bodies
 from huitian.lib.groupcommit import GroupCommit
 from huitian.orders import api as orders_api
 from huitian.security.csrf import CSRFMiddleware
@@ -126,4 +126,5 @@ def create_app(
     def healthz() -> dict:
         return {"status": "ok", "version": __version__}
 
+    document_error_bodies(app)
     return app

@@ -42,3 +42,26 @@ class Conflict(DomainError):
 
 class Unprocessable(DomainError):
     status_code = 422
+
+
+def document_error_bodies(app) -> None:
+    """A 422 is either FastAPI's own validation error (`detail` a list) or a DomainError (`detail` a
+    sentence, `field` naming the field): say both in the OpenAPI schema, so that clients (and schemathesis)
+    validating responses against it accept what the API really answers."""
+    generate = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = generate()
+        body = schema.get("components", {}).get("schemas", {}).get("HTTPValidationError")
+        if body is not None:
+            listed = body["properties"]["detail"]
+            body["properties"]["detail"] = {
+                "anyOf": [{k: v for k, v in listed.items() if k != "title"}, {"type": "string"}],
+                "title": "Detail",
+            }
+            body["properties"]["field"] = {"type": "string", "title": "Field"}
+        return schema
+
+    app.openapi = openapi
