@@ -43,8 +43,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def prepare(url: str) -> None:
-    """Migrate, and seed the small test world when the database has no users yet."""
+def prepare(url: str, users: tuple[str, ...] = ("operator",)) -> None:
+    """Migrate, and seed the small test world when the database has no users yet; `users` get the
+    known password whoever seeded the database."""
     from sqlalchemy import func, select
     from tests import factories
 
@@ -59,8 +60,8 @@ def prepare(url: str) -> None:
         with db.write() as s:
             if not s.scalar(select(func.count()).select_from(User)):
                 factories.build_world(s, password=PASSWORD)
-            user = s.scalar(select(User).where(User.username == "operator"))  # a known password
-            user.password_hash = auth_service.hash_password(PASSWORD)
+            for user in s.scalars(select(User).where(User.username.in_(users))):
+                user.password_hash = auth_service.hash_password(PASSWORD)
             s.commit()
     finally:
         db.dispose()
