@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 
 from huitian.auth.deps import AdminPrincipal, CurrentPrincipal, SessionDep, WriteSessionDep
 from huitian.sla import service as sla_service
@@ -25,7 +27,9 @@ def update_policy(code: PolicyCode, body: PolicyUpdate, _: AdminPrincipal, sessi
 
 
 @router.get("/calendar", response_model=list[CalendarDayRead])
-def list_calendar(_: CurrentPrincipal, session: SessionDep, year: int | None = None):
+def list_calendar(
+    _: CurrentPrincipal, session: SessionDep, year: Annotated[int | None, Query(ge=1, le=9999)] = None
+):
     return sla_service.list_calendar(session, year=year)
 
 
