@@ -98,6 +98,12 @@ def test_a_catalogue_rule_beats_the_unit_model_and_auto_dispatch_follows_the_uni
     assert api.post("admin", "/api/v1/dispatch/rules", {"category": "01", "unit": "UT"}).status_code == 201
     ruled = api.create("operator", description="路灯不亮了,晚上出门看不见", **G1)
     assert ruled["status"] == "dispatched" and ruled["lead_unit"] == "UT"
+    got = api.get("operator", f"/api/v1/orders/{ruled['id']}/suggestions").json()
+    assert got["dispatch_unit"] == "UT" and got["unit"][0] == {
+        **got["unit"][0],
+        "code": "UT",
+        "reason": "rule",
+    }
 
 
 def test_training_a_unit_model_needs_two_units(api, db):

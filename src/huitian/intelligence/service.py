@@ -522,8 +522,9 @@ def suggest(session: Session, *, order: Order, k: int = 3) -> Suggestions:
     out.unit = sorted(units.values(), key=lambda u: (-(u.confidence or 0.0), u.code))[:k]
     if out.category:
         out.dispatch_category = out.category[0].code
-        if rule_unit is not None:  # 派单目录: a rule beats every model
+        if rule_unit is not None:  # 派单目录: a rule beats every model, and is shown first
             out.dispatch_unit, out.dispatch_confidence = rule_unit, out.category[0].confidence
+            out.unit = [units[rule_unit], *(u for u in out.unit if u.code != rule_unit)][:k]
         elif out.unit:
             out.dispatch_unit, out.dispatch_confidence = out.unit[0].code, out.unit[0].confidence
     return out
