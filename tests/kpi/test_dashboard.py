@@ -81,16 +81,33 @@ def test_open_counts_by_state_are_the_orders_the_list_shows_and_their_links_lead
     assert world["fresh"] not in linked(api, "operator", out["overdue_link"])
 
 
-def test_the_snapshot_gives_the_same_counts_as_the_live_scan(api, db, world):
-    live = board(api, "operator", area="S1")
+@pytest.mark.parametrize("who", ["operator", "super1", "handler2", "lead1"])
+def test_the_snapshot_gives_the_same_counts_as_the_live_scan(api, db, world, who):
+    live = board(api, who)
     with db.write() as s:
         assert kpi_service.refresh_open(s, now=NOW) > 0
         s.commit()
-    snap = board(api, "operator", area="S1")
+    snap = board(api, who)
     assert live["counts"]["as_of"] is None and snap["counts"]["as_of"] is not None
     for key in ("open", "overdue", "escalated", "states"):
         assert snap["counts"][key] == live["counts"][key], key
     assert snap["children"] == live["children"]
+    assert api.get(who, "/api/v1/kpi/map").json()["features"] == live_map(api, db, who)
+
+
+def live_map(api, db, who: str) -> list:
+    """The map's grid figures read from orders (the snapshot marker removed for the call)."""
+    with db.write() as s:
+        marker = s.get(kpi_service.KpiOpenSnapshot, 1)
+        refreshed = marker.refreshed_at
+        s.delete(marker)
+        s.commit()
+    try:
+        return api.get(who, "/api/v1/kpi/map").json()["features"]
+    finally:
+        with db.write() as s:
+            s.add(kpi_service.KpiOpenSnapshot(id=1, refreshed_at=refreshed))
+            s.commit()
 
 
 def test_todays_intake_is_counted_by_local_hour(api, world):

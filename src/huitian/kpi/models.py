@@ -62,13 +62,16 @@ class KpiRollupMonth(Base):
 
 
 class KpiOpenCell(Base):
-    """Open orders now, counted per cell (lead unit × finest area × category × state): what the dashboard
-    shows as live counts and on the map, without reading orders. Replaced as a whole by
-    kpi.service.refresh_open (a job, every kpi_open_interval_s)."""
+    """Open orders now, counted per cell: what the dashboard shows as live counts and on the map, without
+    reading orders. Two projections (`grain`): "ps" (finest area × state, for the centre and area roles;
+    lead_unit_id null) and "ups" (lead unit × finest area × state, read by a unit's members through the
+    index on the unit); category_id is not used (null). Replaced as a whole by kpi.service.refresh_open
+    (a job, every minute)."""
 
     __tablename__ = "kpi_open_cells"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    grain: Mapped[str] = mapped_column(String(3))
     lead_unit_id: Mapped[int | None] = mapped_column(Integer)
     area_path: Mapped[str | None] = mapped_column(String(255))
     category_id: Mapped[int | None] = mapped_column(Integer)
@@ -76,6 +79,8 @@ class KpiOpenCell(Base):
     orders: Mapped[int] = mapped_column(Integer, default=0)
     overdue: Mapped[int] = mapped_column(Integer, default=0)  # escalated at least once
     escalated: Mapped[int] = mapped_column(Integer, default=0)  # escalated twice or more (督办)
+
+    __table_args__ = (Index("ix_kpi_open_cells_grain_unit", "grain", "lead_unit_id"),)
 
 
 class KpiOpenSnapshot(Base):

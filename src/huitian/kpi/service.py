@@ -705,14 +705,13 @@ def _open_rows_live(session: Session, where: list[ColumnElement[bool]]):
         select(
             Order.lead_unit_id,
             Order.area_path,
-            Order.category_id,
             Order.status,
             func.count().label("orders"),
             func.coalesce(func.sum(case((Order.escalated != 0, 1), else_=0)), 0).label("overdue"),
             func.coalesce(func.sum(case((Order.escalated >= 2, 1), else_=0)), 0).label("escalated"),
         )
         .where(Order.status.in_(OPEN), *where)
-        .group_by(Order.lead_unit_id, Order.area_path, Order.category_id, Order.status)
+        .group_by(Order.lead_unit_id, Order.area_path, Order.status)
     ).all()
 
 
@@ -726,7 +725,22 @@ def refresh_open(session: Session, *, now: datetime | None = None) -> int:
         session.flush()
     marker.refreshed_at = now
     session.execute(delete(KpiOpenCell))
-    rows = [r._asdict() for r in _open_rows_live(session, [])]
+    rows = []
+    by_area: dict[tuple, list[int]] = {}
+    for r in _open_rows_live(session, []):
+        counts = [int(r.orders), int(r.overdue or 0), int(r.escalated or 0)]
+        rows.append(
+            {"grain": "ups", "lead_unit_id": r.lead_unit_id, "area_path": r.area_path, "status": r.status}
+        )
+        rows[-1] |= dict(zip(("orders", "overdue", "escalated"), counts, strict=True))
+        acc = by_area.setdefault((r.area_path, r.status), [0, 0, 0])
+        for i, n in enumerate(counts):
+            acc[i] += n
+    rows += [
+        {"grain": "ps", "lead_unit_id": None, "area_path": path, "status": status}
+        | dict(zip(("orders", "overdue", "escalated"), v, strict=True))
+        for (path, status), v in by_area.items()
+    ]
     if rows:
         session.execute(insert(KpiOpenCell), rows)
     session.flush()
@@ -735,12 +749,13 @@ def refresh_open(session: Session, *, now: datetime | None = None) -> int:
 
 def open_cells(session: Session, *, principal: Principal, area: Area | None, by: tuple[str, ...]):
     """Open orders within the principal's scope (and the area), summed per `by` (columns of the cell:
-    area_path, status, category_id, lead_unit_id): from the snapshot when one exists, else from orders.
+    area_path, status): from the snapshot when one exists, else from orders.
     Returns (rows, as_of or None for live). A unit member's figures are the orders its unit leads."""
     snap = session.get(KpiOpenSnapshot, 1)
     if snap is not None:
         t = KpiOpenCell
-        where = [_scope(principal, t.lead_unit_id, t.area_path)]
+        grain = "ups" if principal.is_unit_member else "ps"
+        where = [t.grain == grain, _scope(principal, t.lead_unit_id, t.area_path)]
         sums = [func.sum(t.orders).label("orders"), func.sum(t.overdue), func.sum(t.escalated)]
     else:
         t = Order
