@@ -7,6 +7,7 @@ import json
 from io import BytesIO
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 
 from huitian.plans import export, service
@@ -25,13 +26,20 @@ def rows(ws) -> list[tuple]:
     return [r for r in ws.iter_rows(min_row=export.FIRST_DATA_ROW, values_only=True)]
 
 
-def test_the_task_list_holds_every_task_with_its_units_and_targets(api, plan):
-    doc = json.loads(DATA.read_text(encoding="utf-8"))
-    ws = workbook(api.get("planner", f"/api/v1/plans/{plan['id']}/tasks.xlsx"))["任务清单"]
+@pytest.mark.parametrize(
+    ("data_file", "period"), [("huitian-2022.json", "2022"), ("huitian-2021-2025.json", "2021-2025")]
+)
+def test_the_task_list_holds_every_task_with_its_units_and_targets(api, plan, data_file, period):
+    doc = json.loads((DATA.parent / data_file).read_text(encoding="utf-8"))
+    plan_id = next(
+        p["id"] for p in api.get("planner", "/api/v1/plans").json()["items"] if p["period"] == period
+    )
+    ws = workbook(api.get("planner", f"/api/v1/plans/{plan_id}/tasks.xlsx"))["任务清单"]
+    assert ws["A1"].value == f"{doc['title']}任务清单"
     tasks = {r[0]: r for r in rows(ws) if r[1] is not None}
     sections = [r[0] for r in rows(ws) if r[1] is None]
     expected = [t for sec in doc["sections"] for t in sec["tasks"]]
-    assert len(expected) == 23 and set(tasks) == {t["number"] for t in expected}
+    assert len(expected) == 23 and len(tasks) == 23 and set(tasks) == {t["number"] for t in expected}
     assert sections == [f"({sec['number']}){sec['title']}" for sec in doc["sections"]]
     for t in expected:
         number, title, text, lead, co, due, targets, _ = tasks[t["number"]]
@@ -40,7 +48,13 @@ def test_the_task_list_holds_every_task_with_its_units_and_targets(api, plan):
         for tg in t["targets"]:
             value = str(int(tg["target"])) if float(tg["target"]).is_integer() else f"{tg['target']:g}"
             assert f"{tg['indicator']} {value}{tg['measure']}" in targets
-    places = tasks["3"]
+        if t["targets"]:
+            assert len(targets.split("\n")) == len(t["targets"])
+
+
+def test_the_task_list_shows_the_school_places_target_and_its_deadline(api, plan):
+    ws = workbook(api.get("planner", f"/api/v1/plans/{plan['id']}/tasks.xlsx")).active
+    places = next(r for r in rows(ws) if r[0] == "3")
     assert "新增学位 4140个" in places[6] and places[5] == "2022年12月"
 
 

@@ -51,7 +51,7 @@ def world(api, plan) -> dict:
     return {"plan": plan["id"], "tasks": plan["tasks"], "mine": mine["id"], "other": other["id"]}
 
 
-def test_every_page_renders_for_the_planner(browser, world):  # noqa: F811
+def test_every_page_renders_for_the_planner(api, browser, world):  # noqa: F811
     b = browser("planner")
     pid = world["plan"]
     listing = b.get("/plans")
@@ -68,6 +68,13 @@ def test_every_page_renders_for_the_planner(browser, world):  # noqa: F811
     assert b.get(f"/plans/tasks/{world['tasks']['3']}").status_code == 200
     assert b.get("/plans/micro").status_code == 200
     assert b.get("/plans/99999").status_code == 404
+    multi = next(
+        p["id"] for p in api.get("planner", "/api/v1/plans").json()["items"] if p["period"] == "2021-2025"
+    )
+    page = b.get(f"/plans/{multi}").text
+    assert (
+        "新增医疗床位 1800张" in page and "新增各类停车位 18000个" in page and "建设道路里程 70公里" in page
+    )
 
 
 def test_the_nav_shows_plans_to_planners_and_unit_staff_but_not_residents(browser):  # noqa: F811

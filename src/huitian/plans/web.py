@@ -15,7 +15,7 @@ from huitian.auth.enums import Role
 from huitian.auth.service import Principal
 from huitian.config import get_settings
 from huitian.errors import DomainError, NotFound
-from huitian.plans import overview, service
+from huitian.plans import export, overview, service
 from huitian.plans.enums import (
     MICRO_YEARLY_TARGET,
     MicroSource,
@@ -69,6 +69,7 @@ def _render(request, principal, name: str, ctx: dict, status_code: int = 200) ->
     base = {
         "labels": LABELS,
         "label_of": render.label_of,
+        "num": export.number_text,
         "can_plan": principal.role in PLANNING_ROLES,
         "errors": {},
         "values": {},
