@@ -162,7 +162,8 @@ def _locator(session: Session) -> _Locator:
         ).all()
         depth = {lvl.value: lvl.depth for lvl in AreaLevel}
         # Finest first: a point takes the deepest area that contains it.
-        rows = sorted(((r[0], r[1], depth[r[2]], r[3]) for r in rows), key=lambda r: -r[2])
+        # a JSON null geometry is not SQL NULL: skip it here, or one such area breaks every placement
+        rows = sorted(((r[0], r[1], depth[r[2]], r[3]) for r in rows if r[3]), key=lambda r: -r[2])
         loc = _Locator(rows)
         _locators[key] = loc
         return loc
