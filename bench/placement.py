@@ -14,6 +14,11 @@ outside every area, as real mis-placed points do), then times:
 Takes the best of --rounds for each, checks that every method places every point in the same area,
 and prints one JSON line.
 
+Address placement (orders without a point, `intelligence.placement.place_text`): --addresses texts, each
+naming a random demo community by its compound name (天通北苑第二社区 → 天通北苑二区) inside a sentence,
+or (one in ten) no place at all; timed against a naive baseline in the same run that tests every name
+form with `in` (longest first), and scored on how many land in the community they name.
+
     .venv/bin/python bench/placement.py [--n 100000] [--rounds 3]
 """
 
@@ -38,6 +43,10 @@ from huitian.areas.enums import AreaLevel
 from huitian.areas.models import Area
 from huitian.db import Database
 from huitian.demo.build import build_demo
+from huitian.demo.textgen import compound_name
+from huitian.intelligence import placement
+from huitian.intelligence.gazetteer import LEVEL_RANK, names_of
+from huitian.intelligence.textprep import normalise
 
 
 def main() -> None:
@@ -45,6 +54,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--addresses", type=int, default=20_000)
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -109,6 +119,7 @@ def main() -> None:
                     results[name] = fn()
                     elapsed = time.perf_counter() - started
                     timings[name] = min(timings.get(name, float("inf")), elapsed)
+            address = _addresses(session, n=args.addresses, seed=args.seed)
         db.dispose()
 
     agree = results["locate"] == results["raw_loop"] == results["raw_bulk"]
@@ -127,6 +138,7 @@ def main() -> None:
                 "locate_vs_raw_loop": round(rate["locate"] / rate["raw_loop"], 3),
                 "locate_vs_raw_bulk": round(rate["locate"] / rate["raw_bulk"], 3),
                 "same_areas": agree,
+                **address,
                 "shapely": shapely.__version__,
                 "python": platform.python_version(),
             },
@@ -135,6 +147,47 @@ def main() -> None:
     )
     if not agree:
         sys.exit(1)
+
+
+def _addresses(session, *, n: int, seed: int) -> dict:
+    """Address texts through the gazetteer versus a naive every-name `in` scan, same texts, same run."""
+    rows = session.execute(select(Area.id, Area.name, Area.level).where(Area.active.is_(True))).all()
+    communities = [r for r in rows if r.level == AreaLevel.COMMUNITY.value]
+    rng = np.random.default_rng(seed)
+    texts, truth = [], []
+    for i in range(n):
+        if i % 10 == 9:
+            texts.append(f"来电反映家门口的路灯坏了{i}号")
+            truth.append(None)
+            continue
+        c = communities[int(rng.integers(len(communities)))]
+        texts.append(f"来电人住{compound_name(c.name)}{int(rng.integers(1, 30))}号楼,楼道灯不亮已一周")
+        truth.append(c.id)
+    placement.invalidate()
+    placement.place_text(session, address=texts[0])  # build the gazetteer before timing
+    started = time.perf_counter()
+    ours = [placement.place_text(session, address=t) for t in texts]
+    ours_s = time.perf_counter() - started
+    forms = sorted(
+        ((f, LEVEL_RANK.get(r.level, 0), r.id) for r in rows for f in names_of(r.name, r.level)),
+        key=lambda x: (-len(x[0]), -x[1]),
+    )
+    started = time.perf_counter()
+    naive = []
+    for t in texts:
+        t = normalise(t)
+        naive.append(next((area_id for form, _, area_id in forms if form in t), None))
+    naive_s = time.perf_counter() - started
+    ours_ids = [p[0] if p else None for p in ours]
+    return {
+        "address_texts": n,
+        "address_names": len(forms),
+        "address_texts_per_s": round(n / ours_s),
+        "address_naive_scan_texts_per_s": round(n / naive_s),
+        "address_vs_naive": round(naive_s / ours_s, 1),
+        "address_correct": round(sum(a == b for a, b in zip(ours_ids, truth, strict=True)) / n, 4),
+        "address_same_as_naive": round(sum(a == b for a, b in zip(ours_ids, naive, strict=True)) / n, 4),
+    }
 
 
 if __name__ == "__main__":
