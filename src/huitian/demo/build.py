@@ -57,6 +57,7 @@ from huitian.orders.enums import (
 )
 from huitian.orders.models import Assignment, Order, OrderEvent
 from huitian.plans import service as plans_service
+from huitian.plans.demo import seed_demo_progress
 from huitian.sla import service as sla_service
 from huitian.units.models import Unit, UnitArea
 
@@ -290,6 +291,7 @@ def build_demo(
                 )
     with Session(engine) as session:  # the seed plans (2021–2025, 2022), linked to the demo's units
         plans = plans_service.load_seed_plans(session)
+        plan_progress = seed_demo_progress(session, rng_seed=seed, today=plans_service.today(now))
         kb_entries = hotline_service.load_starter(session)  # the policy knowledge base's starter set
         session.commit()
     parts = build_parts(engine, seed=seed)  # city parts with their QR codes (扫码即知、扫码即诉)
@@ -301,6 +303,7 @@ def build_demo(
         "categories": len(categories),
         "users": len(users),
         "plans": len(plans),
+        "plan_progress": plan_progress,
         "kb_entries": kb_entries,
         "parts": parts,
         "seconds": round(time.perf_counter() - started, 1),
