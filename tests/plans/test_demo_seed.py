@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from huitian.plans import service
 from huitian.plans.demo import seed_demo_progress
 from huitian.plans.models import MicroProject, Milestone, ProgressReport, Project, SupervisionNote
+from tests.web.conftest import browser, client  # noqa: F401
 
 TODAY = date(2026, 11, 23)
 NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
@@ -90,3 +91,28 @@ def test_seeding_is_deterministic_and_runs_once(db):
         s.rollback()
         seed_demo_progress(s, rng_seed=8, today=TODAY)
         assert _signature(s) != first
+
+
+def test_the_plan_pages_show_the_seeded_progress(db, browser):  # noqa: F811
+    today = service.today()
+    with db.write() as s:
+        multi, annual = service.load_seed_plans(s)
+        seed_demo_progress(s, today=today)
+        s.commit()
+        name = s.scalar(select(Project.name).where(Project.status == "blocked").order_by(Project.id))
+        read = service.read_plan(s, plan_id=annual.id)
+        st1 = next(p.name for t in read.tasks for p in t.projects if "一街道办事处" in p.co_units)
+    assert name
+    planner = browser("planner")
+    sheets = "".join(planner.get(f"/plans/{p.id}/dispatch").text for p in (multi, annual))
+    assert name in sheets  # a blocked project is on the monthly dispatch sheet
+    dispatch = planner.get(f"/plans/{annual.id}/dispatch").text
+    assert "节点逾期" in dispatch
+    for path in ("/plans", f"/plans/{multi.id}", f"/plans/{annual.id}/roadmap", f"/plans/{annual.id}/map"):
+        r = planner.get(path)
+        assert r.status_code == 200, path
+    assert "一社区" in planner.get(f"/plans/{multi.id}").text
+    micro = planner.get(f"/plans/micro?year={today.year}")
+    assert micro.status_code == 200 and "已入库" in micro.text
+    todo = browser("handler1").get("/plans/todo")  # 一街道办事处 is a co unit of projects in its street
+    assert todo.status_code == 200 and st1 in todo.text
