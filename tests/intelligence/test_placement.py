@@ -70,3 +70,22 @@ def test_orders_written_before_the_name_was_known_are_placed_in_bulk_with_an_eve
         assert placed.area_path == "/D1/S2/C3/"
         assert event_kinds(session, order.id)[-1] == "note"
         assert session.get(Order, unplaced.id).area_id is None
+
+
+def test_the_backfill_is_for_admins_and_places_what_the_text_names(api, db):
+    from datetime import UTC, datetime
+
+    with db.write() as session:
+        create_at(session, datetime.now(UTC), description="路灯坏了", address="四号院")
+        from huitian.areas import service as areas_service
+        from huitian.areas.enums import AreaLevel
+        from huitian.areas.schemas import AreaCreate
+
+        areas_service.create_area(
+            session, data=AreaCreate(code="C4", name="四号院社区", level=AreaLevel.COMMUNITY, parent="S1")
+        )
+        session.commit()
+    assert api.post("operator", "/api/v1/intelligence/placement/backfill").status_code == 403
+    r = api.post("admin", "/api/v1/intelligence/placement/backfill")
+    assert r.status_code == 200 and r.json() == {"placed": 1}
+    assert api.post("admin", "/api/v1/intelligence/placement/backfill").json() == {"placed": 0}

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from huitian.auth.deps import AdminPrincipal, CurrentPrincipal, SessionDep, WriteSessionDep
 from huitian.errors import Forbidden
+from huitian.intelligence import placement as intelligence_placement
 from huitian.intelligence import service as intelligence_service
 from huitian.intelligence.schemas import (
     CorrectionRead,
@@ -91,3 +92,13 @@ def put_settings(body: SettingsRead, _: AdminPrincipal, session: WriteSessionDep
     value = intelligence_service.set_auto_dispatch_threshold(session, threshold=body.auto_dispatch_threshold)
     session.commit()
     return SettingsRead(auto_dispatch_threshold=value)
+
+
+@router.post("/intelligence/placement/backfill")
+def place_unplaced(_: AdminPrincipal, session: WriteSessionDep) -> dict[str, int]:
+    """Place every order without a point and without an area from its address text (after new area
+    names were added, or for imports made before); each placed order gets an event."""
+    intelligence_placement.invalidate()
+    placed = intelligence_placement.place_unplaced(session)
+    session.commit()
+    return {"placed": placed}

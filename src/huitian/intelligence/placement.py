@@ -4,7 +4,7 @@ against a gazetteer built from the active areas (地名匹配), see gazetteer.py
 - `place_text` is called by `orders.service` when a new order has no point, or a point outside every
   area (the create path and bulk imports both go through it).
 - `place_unplaced` places, in bulk, the orders already written without an area (older orders, imports
-  made before the gazetteer knew a name); `jobs.py` runs it.
+  made before the gazetteer knew a name); an admin runs it: POST /api/v1/intelligence/placement/backfill.
 - `placement_source` says how an order was placed: "point" (its coordinates), "address" (the gazetteer),
   or "none". The orders table has no column for it, and needs none: an order with an area but no point
   can only have been placed from its text.
