@@ -304,11 +304,12 @@ def run(url: str, *, seconds: float, kills: int, servers: int, workers: int, cli
         done_kills: Counter[str] = Counter()
         # the kills fall at random moments of the rest of the run
         moments = sorted(rng.uniform(calm, seconds - 2) for _ in range(kills))
-        for at in moments:
+        for kill_no, at in enumerate(moments):
             time.sleep(max(0.0, t0 + at - time.monotonic()))
-            victims = rng.choice(
-                [[rng.choice(procs)], [p for p in procs if p.kind == "server"], procs]  # one, servers, all
-            )
+            # in turn: a server, a worker, everything at once (each chosen at random among its kind)
+            servers_ = [p for p in procs if p.kind == "server"]
+            workers_ = [p for p in procs if p.kind == "worker"] or servers_
+            victims = [[rng.choice(servers_)], [rng.choice(workers_)], procs][kill_no % 3]
             for v in victims:
                 v.kill()
                 done_kills[v.kind] += 1

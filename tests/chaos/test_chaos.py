@@ -13,6 +13,7 @@ import chaos  # noqa: E402
 def test_sigkilled_server_and_worker_lose_no_acknowledged_order_and_escalate_once(db_url: str):
     out = chaos.run(db_url, seconds=15, kills=3, servers=1, workers=1, clients=3, seed=3)
     assert out["kills"] >= 3 and out["acknowledged"] > 0, out
+    assert {"server", "worker"} <= set(out["kills_by_kind"]), out["kills_by_kind"]
     assert out["lost"] == 0 and out["stored"] == out["acknowledged"], out
     assert out["history_problems"] == 0, out["history_examples"]
     assert out["audit_rc"] == 0 and out["chain_problems"] == 0, out
