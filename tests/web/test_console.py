@@ -82,6 +82,7 @@ def test_dispatch_with_co_units_is_one_step_of_several_events(api, browser):
         "version": _version(api, order),
         "unit": "ST1",
         "category_code": "010101",
+        "priority": "urgent",
         "co_unit": ["BUR", "UT"],
         "task": "城管委查路灯线路,热力公司查管沟",
     }
@@ -89,6 +90,8 @@ def test_dispatch_with_co_units_is_one_step_of_several_events(api, browser):
     assert r.status_code == 303 and r.headers["location"] == "/workspace"
     done = _read(api, order)
     assert done["status"] == "dispatched" and done["lead_unit"] == "ST1"
+    assert done["priority"] == "urgent" and done["time_limit_class"] == "emergency"
+    assert done["events"][1]["payload"]["priority"] == "urgent"
     roles = {(a["unit"], a["role"]): a["task"] for a in done["assignments"]}
     assert roles[("BUR", "co")] == roles[("UT", "co")] == "城管委查路灯线路,热力公司查管沟"
     assert [e["kind"] for e in done["events"]] == ["created", "dispatch", "add_co_unit", "add_co_unit"]

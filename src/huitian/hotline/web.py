@@ -130,9 +130,7 @@ def hotline_answer(
     refused = _allowed(request, principal)
     if refused:
         return refused
-    values = clean(
-        {"description": description, "citizen_name": citizen_name, "citizen_phone": citizen_phone}
-    )
+    values = clean({"description": description, "citizen_name": citizen_name, "citizen_phone": citizen_phone})
     try:
         data = AnswerAtOnce.model_validate({**values, "kb_entry": kb_entry})
     except ValidationError as exc:

@@ -226,8 +226,13 @@ def _dispatch(session: Session, o: Order, r: Relation, req: ActionRequest, now: 
         if category.id != o.category_id:
             payload["category"] = category.code
             o.category_id = category.id
-            o.time_limit_class = orders_service.time_limit_class(category, o.priority).value
-            o.reply_due = sla_service.due(session, start=o.created_at, code=o.time_limit_class)
+    if req.priority is not None and req.priority.value != o.priority:
+        payload["priority"] = req.priority.value
+        o.priority = req.priority.value
+    if payload:  # the time limit follows the category and the priority
+        category = categories_service.get(session, category_id=o.category_id) if o.category_id else None
+        o.time_limit_class = orders_service.time_limit_class(category, o.priority).value
+        o.reply_due = sla_service.due(session, start=o.created_at, code=o.time_limit_class)
     if req.unit:
         unit = _named(units_service.get_by_code, session, req.unit, "unit")
     else:  # no unit named: the routing catalogue (派单目录) decides, 属地 as the fallback

@@ -61,6 +61,7 @@ class ActionRequest(BaseModel):
     unit: str | None = Field(default=None, description="unit code (dispatch, add_co_unit, arbitrate)")
     task: str | None = Field(default=None, max_length=2000, description="the co-unit's task (add_co_unit)")
     category_code: str | None = Field(default=None, description="set or correct the category (dispatch)")
+    priority: Priority | None = Field(default=None, description="set or correct the priority (dispatch)")
     reason: str | None = Field(default=None, max_length=2000)
     note: str | None = Field(default=None, max_length=4000)
     text: str | None = Field(default=None, max_length=4000)

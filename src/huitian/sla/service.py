@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -156,7 +156,7 @@ def due(session: Session, *, start: datetime, code: str) -> datetime:
     amount, unit = r.policies[code]
     if unit == LimitUnit.HOURS:
         return start + timedelta(hours=amount)
-    return add_working_days(start, amount, r.exceptions, local_tz())
+    return add_working_days(start, amount, r.exceptions, local_tz()).astimezone(UTC)
 
 
 def extend(session: Session, *, deadline: datetime, working_days: int) -> datetime:
@@ -164,4 +164,4 @@ def extend(session: Session, *, deadline: datetime, working_days: int) -> dateti
     r = rules(session)
     local = deadline.astimezone(local_tz())
     moved = add_working_days(local, working_days, r.exceptions, local_tz())
-    return moved.replace(hour=local.hour, minute=local.minute, second=local.second)
+    return moved.replace(hour=local.hour, minute=local.minute, second=local.second).astimezone(UTC)

@@ -44,6 +44,7 @@ PAYLOAD_KEYS = {
     "forwarded_by": "转派单位",
     "mode": "方式",
     "category": "分类",
+    "priority": "紧急程度",
     "role": "承办角色",
     "task": "任务",
     "reason": "原因",
@@ -79,6 +80,7 @@ _ENUM_KEYS: dict[str, type[StrEnum]] = {
     "channel": Channel,
     "type": OrderType,
     "role": AssignmentRole,
+    "priority": Priority,
 }
 _TIME_KEYS = frozenset({"reply_due_before", "reply_due", "due"})
 

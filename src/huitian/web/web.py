@@ -671,6 +671,7 @@ def workspace_dispatch(
     version: str | None = Form(None),
     unit: str | None = Form(None),
     category_code: str | None = Form(None),
+    priority: str | None = Form(None),
     co_unit: list[str] = Form(default_factory=list),
     task: str | None = Form(None),
 ) -> Response:
@@ -678,7 +679,9 @@ def workspace_dispatch(
     action of the state machine with its own event; all or nothing."""
     if principal is None:
         return RedirectResponse("/login", status_code=303)
-    fields = clean({"version": version, "unit": unit, "category_code": category_code, "task": task})
+    fields = clean(
+        {"version": version, "unit": unit, "category_code": category_code, "priority": priority, "task": task}
+    )
     co_units = [c.strip() for c in co_unit if c.strip()]
     try:
         steps = [ActionRequest.model_validate({"action": "dispatch", **fields, "task": None})]
