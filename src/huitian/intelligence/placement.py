@@ -1,8 +1,8 @@
 """Placing orders that came without coordinates: their address text (then their description) is matched
 against a gazetteer built from the active areas (地名匹配), see gazetteer.py.
 
-- `place_text` is called by `orders.service` when a new order has no point, or a point outside every
-  area (the create path and bulk imports both go through it).
+- `place_text` is called by `orders.service` when a new order has no point (the create path and bulk
+  imports both go through it).
 - `place_unplaced` places, in bulk, the orders already written without an area (older orders, imports
   made before the gazetteer knew a name); an admin runs it: POST /api/v1/intelligence/placement/backfill.
 - `placement_source` says how an order was placed: "point" (its coordinates), "address" (the gazetteer),
@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from huitian.areas.models import Area
+from huitian.db import cache_key
 from huitian.intelligence.gazetteer import Entry, Gazetteer
 from huitian.lib.ttlcache import TTLCache
 
@@ -37,7 +38,7 @@ def _load(session: Session) -> tuple[Gazetteer, dict[str, tuple[int, str]]]:
 
 
 def gazetteer(session: Session) -> tuple[Gazetteer, dict[str, tuple[int, str]]]:
-    return _gazetteers.get(str(session.get_bind().url), lambda: _load(session))
+    return _gazetteers.get(cache_key(session), lambda: _load(session))
 
 
 def invalidate() -> None:
