@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from huitian.areas.enums import AreaLevel
+from huitian.lib.patch import Patch
 
 
 class AreaCreate(BaseModel):
@@ -14,7 +17,9 @@ class AreaCreate(BaseModel):
     geometry: dict | None = Field(default=None, description="GeoJSON Polygon or MultiPolygon, WGS-84")
 
 
-class AreaUpdate(BaseModel):
+class AreaUpdate(Patch):
+    nullable: ClassVar[frozenset[str]] = frozenset({"geometry"})
+
     name: str | None = Field(default=None, min_length=1, max_length=100)
     population: int | None = Field(default=None, ge=0)
     geometry: dict | None = None

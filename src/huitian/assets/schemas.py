@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from huitian.assets.enums import AssetStatus
+from huitian.lib.patch import Patch
 
 
 class AssetCreate(BaseModel):
@@ -25,11 +27,13 @@ class AssetCreate(BaseModel):
 AttributeValue = str | int | float | bool
 
 
-class AssetUpdate(BaseModel):
+class AssetUpdate(Patch):
     """A PATCH of a part: only the fields given change. `unit: null` clears the maintaining unit; lat and
     lon move the part together (it is placed again); in `attributes` a key set to null is removed."""
 
     model_config = ConfigDict(extra="forbid")
+
+    nullable: ClassVar[frozenset[str]] = frozenset({"unit", "notes", "lat", "lon", "attributes"})
 
     name: str | None = Field(default=None, min_length=1, max_length=120)
     status: AssetStatus | None = None

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from huitian.auth.enums import Role
+from huitian.lib.patch import Patch
 
 
 class TokenRequest(BaseModel):
@@ -30,8 +32,10 @@ class UserCreate(BaseModel):
     phone: str | None = Field(default=None, max_length=20)
 
 
-class UserUpdate(BaseModel):
+class UserUpdate(Patch):
     model_config = ConfigDict(extra="forbid")
+
+    nullable: ClassVar[frozenset[str]] = frozenset({"unit", "area", "phone"})
 
     password: str | None = Field(default=None, min_length=8, max_length=200)
     role: Role | None = None

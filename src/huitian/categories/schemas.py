@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import BaseModel, ConfigDict, Field
 
+from huitian.lib.patch import Patch
 from huitian.sla.enums import TimeLimitClass
 
 
@@ -13,7 +16,9 @@ class CategoryCreate(BaseModel):
     unit_hint: str | None = Field(default=None, max_length=40)
 
 
-class CategoryUpdate(BaseModel):
+class CategoryUpdate(Patch):
+    nullable: ClassVar[frozenset[str]] = frozenset({"unit_hint"})
+
     name: str | None = Field(default=None, min_length=1, max_length=100)
     time_limit_class: TimeLimitClass | None = None
     unit_hint: str | None = Field(default=None, max_length=40)

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from huitian.lib.patch import Patch
 from huitian.orders.schemas import OrderSummary
 
 
@@ -17,8 +19,10 @@ class KbEntryCreate(BaseModel):
     active: bool = True
 
 
-class KbEntryUpdate(BaseModel):
+class KbEntryUpdate(Patch):
     model_config = ConfigDict(extra="forbid")
+
+    nullable: ClassVar[frozenset[str]] = frozenset({"category_code"})
 
     title: str | None = Field(default=None, min_length=1, max_length=200)
     keywords: str | None = Field(default=None, max_length=500)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from huitian.lib.patch import Patch
 from huitian.plans.enums import (
     MicroSource,
     MicroStatus,
@@ -132,8 +134,10 @@ class ProjectCreate(BaseModel):
         return self
 
 
-class ProjectUpdate(BaseModel):
+class ProjectUpdate(Patch):
     model_config = ConfigDict(extra="forbid")
+
+    nullable: ClassVar[frozenset[str]] = frozenset({"budget", "area", "lat", "lon", "completed_on"})
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
     status: ProjectStatus | None = None
@@ -155,8 +159,10 @@ class MilestoneCreate(BaseModel):
     actual_on: date | None = None
 
 
-class MilestoneUpdate(BaseModel):
+class MilestoneUpdate(Patch):
     model_config = ConfigDict(extra="forbid")
+
+    nullable: ClassVar[frozenset[str]] = frozenset({"actual_on"})
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
     planned_on: date | None = None
@@ -273,8 +279,10 @@ class MicroCreate(BaseModel):
     unit: str | None = None
 
 
-class MicroUpdate(BaseModel):
+class MicroUpdate(Patch):
     model_config = ConfigDict(extra="forbid")
+
+    nullable: ClassVar[frozenset[str]] = frozenset({"project_id"})
 
     status: MicroStatus | None = None
     title: str | None = Field(default=None, min_length=1, max_length=200)

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import BaseModel, ConfigDict, Field
 
+from huitian.lib.patch import Patch
 from huitian.units.enums import UnitKind
 
 
@@ -14,7 +17,9 @@ class UnitCreate(BaseModel):
     areas: list[str] = Field(default_factory=list, description="codes of the areas the unit serves")
 
 
-class UnitUpdate(BaseModel):
+class UnitUpdate(Patch):
+    nullable: ClassVar[frozenset[str]] = frozenset({"phone", "areas"})
+
     name: str | None = Field(default=None, min_length=1, max_length=120)
     phone: str | None = Field(default=None, max_length=40)
     areas: list[str] | None = None

@@ -1,0 +1,139 @@
+"""PATCH with JSON null (issue #8): a null for a field whose column may not be empty is a 422 naming the
+field and writes nothing; a null for a field that may be cleared still clears it."""
+
+from __future__ import annotations
+
+import pytest
+
+from huitian.plans import service as plans_service
+from tests.conftest import Api
+from tests.factories import IN_G1
+
+
+def patch(api: Api, user: str, path: str, body: dict):
+    return api.client.patch(path, json=body, headers=api.headers(user))
+
+
+def refused(api: Api, user: str, path: str, field: str, read: str | None = None) -> None:
+    """PATCH {field: null} is a 422 naming the field, and the row read back is unchanged."""
+    before = api.get(user, read or path).json()
+    r = patch(api, user, path, {field: None})
+    assert r.status_code == 422, f"{path} {field}: {r.status_code} {r.text}"
+    errors = r.json()["detail"]
+    assert [e["loc"][-1] for e in errors] == [field], errors
+    assert errors[0]["type"] == "null_not_allowed" and field in errors[0]["msg"]
+    assert api.get(user, read or path).json() == before
+
+
+@pytest.mark.parametrize("field", ["name", "population", "active"])
+def test_area(api: Api, field: str):
+    refused(api, "admin", "/api/v1/areas/S1", field)
+
+
+@pytest.mark.parametrize("field", ["name", "time_limit_class", "active"])
+def test_category(api: Api, field: str):
+    refused(api, "admin", "/api/v1/categories/0101", field)
+
+
+@pytest.mark.parametrize("field", ["name", "active"])
+def test_unit(api: Api, field: str):
+    refused(api, "admin", "/api/v1/units/ST1", field)
+
+
+def user_id(api: Api, username: str) -> int:
+    return next(u["id"] for u in api.get("admin", "/api/v1/users").json() if u["username"] == username)
+
+
+@pytest.mark.parametrize("field", ["password", "role", "display_name", "active"])
+def test_user(api: Api, field: str):
+    refused(api, "admin", f"/api/v1/users/{user_id(api, 'handler1')}", field)
+    api._tokens.pop("handler1", None)
+    assert api.get("handler1", "/api/v1/me").status_code == 200  # password and token still good
+
+
+def test_a_users_phone_may_still_be_cleared(api: Api):
+    uid = user_id(api, "handler1")
+    assert patch(api, "admin", f"/api/v1/users/{uid}", {"phone": "13800000000"}).status_code == 200
+    assert patch(api, "admin", f"/api/v1/users/{uid}", {"phone": None}).status_code == 200
+
+
+@pytest.mark.parametrize("field", ["title", "keywords", "answer", "active"])
+def test_kb_entry(api: Api, field: str):
+    body = {"title": "暖气", "keywords": "暖气 供暖", "answer": "11月15日开始供暖", "category_code": "02"}
+    entry = api.post("admin", "/api/v1/hotline/kb", body).json()
+    path = f"/api/v1/hotline/kb/{entry['id']}"
+    refused(api, "admin", path, field)
+    cleared = patch(api, "admin", path, {"category_code": None})
+    assert cleared.status_code == 200 and cleared.json()["category_code"] is None
+
+
+@pytest.fixture
+def plan(db) -> dict:
+    with db.write() as s:
+        _, annual = plans_service.load_seed_plans(s)
+        s.commit()
+        read = plans_service.read_plan(s, plan_id=annual.id)
+    return {"id": annual.id, "tasks": {t.number: t.id for t in read.tasks}}
+
+
+@pytest.fixture
+def project(api: Api, plan: dict) -> dict:
+    body = {"task_id": plan["tasks"]["11"], "name": "龙泽园停车场", "type": "new_build", "area": "S1"}
+    r = api.post("planner", "/api/v1/projects", body | {"budget": 300})
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+@pytest.mark.parametrize("field", ["name", "status", "progress", "category_codes", "report_cycle"])
+def test_project(api: Api, project: dict, field: str):
+    refused(api, "planner", f"/api/v1/projects/{project['id']}", field)
+
+
+def test_a_projects_budget_may_still_be_cleared(api: Api, project: dict):
+    r = patch(api, "planner", f"/api/v1/projects/{project['id']}", {"budget": None})
+    assert r.status_code == 200 and r.json()["budget"] is None
+
+
+@pytest.mark.parametrize("field", ["name", "planned_on"])
+def test_milestone(api: Api, project: dict, field: str):
+    path = f"/api/v1/projects/{project['id']}/milestones"
+    m = api.post("planner", path, {"name": "开工", "planned_on": "2022-05-01", "actual_on": "2022-05-03"})
+    assert m.status_code == 201, m.text
+    refused(
+        api,
+        "planner",
+        f"/api/v1/milestones/{m.json()['id']}",
+        field,
+        read=f"/api/v1/projects/{project['id']}",
+    )
+    r = patch(api, "planner", f"/api/v1/milestones/{m.json()['id']}", {"actual_on": None})
+    assert r.status_code == 200 and r.json()["actual_on"] is None
+
+
+@pytest.mark.parametrize("field", ["status", "title", "description"])
+def test_micro_project(api: Api, field: str):
+    m = api.post("planner", "/api/v1/micro-projects", {"year": 2022, "title": "微项目", "area": "S1"})
+    assert m.status_code == 201, m.text
+    path = f"/api/v1/micro-projects/{m.json()['id']}"
+    before = api.get("planner", "/api/v1/micro-projects?year=2022").json()
+    r = patch(api, "planner", path, {field: None})
+    assert r.status_code == 422 and [e["loc"][-1] for e in r.json()["detail"]] == [field], r.text
+    assert api.get("planner", "/api/v1/micro-projects?year=2022").json() == before
+
+
+@pytest.mark.parametrize("field", ["name", "status"])
+def test_asset(api: Api, field: str):
+    body = {"class_code": "0106", "name": "路灯", "lon": IN_G1[0], "lat": IN_G1[1], "unit": "UT"}
+    r = api.post("admin", "/api/v1/assets", body)
+    assert r.status_code == 201, r.text
+    path = f"/api/v1/assets/{r.json()['code']}"
+    refused(api, "admin", path, field)
+    cleared = patch(api, "admin", path, {"unit": None})
+    assert cleared.status_code == 200 and cleared.json()["unit"] is None
+
+
+def test_the_openapi_schema_offers_null_only_where_it_clears(api: Api):
+    schemas = api.client.get("/openapi.json").json()["components"]["schemas"]
+    unit = schemas["UnitUpdate"]["properties"]
+    assert unit["name"]["type"] == "string" and "anyOf" not in unit["name"]
+    assert {"type": "null"} in unit["phone"]["anyOf"]
