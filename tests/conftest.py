@@ -26,6 +26,9 @@ from huitian.config import get_settings
 from huitian.db import Database
 from tests import factories
 
+# The browser fixtures (one live server and one Chromium per session, for every folder's browser tests).
+pytest_plugins = ["tests.browser.fixtures"]
+
 PASSWORD = "correct-horse-1"
 
 

@@ -11,16 +11,6 @@ from huitian.auth.service import SYSTEM
 from huitian.db import Database
 from huitian.plans import service
 from huitian.plans.schemas import MilestoneCreate, ProjectCreate
-from tests.browser.conftest import (  # noqa: F401
-    browser_ready,
-    chromium,
-    live_server,
-    login_as,
-    page_errors,
-    screenshot,
-    server_db_url,
-    signed_in,
-)
 
 
 def test_the_planner_sees_charts_gantt_and_map_and_a_unit_reports(server_db_url, login_as, screenshot):  # noqa: F811

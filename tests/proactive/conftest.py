@@ -5,16 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from tests.browser.conftest import (  # noqa: F401  (the browser fixtures, for test_browser.py)
-    browser_ready,
-    chromium,
-    live_server,
-    login_as,
-    page_errors,
-    screenshot,
-    server_db_url,
-    signed_in,
-)
 from tests.factories import IN_G1, IN_G2, IN_S2
 from tests.helpers import api, create_at  # noqa: F401  (the quicker `api` fixture)
 

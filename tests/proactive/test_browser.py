@@ -1,5 +1,5 @@
 """未诉先办 and 每月一题 in Chromium: a supervisor turns a warning into a proactive order from the page, and
-chooses the month's topic; no console or CSP errors on the way (tests/browser/conftest.py)."""
+chooses the month's topic; no console or CSP errors on the way (tests/browser/fixtures.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Browser tests: a real uvicorn server on a free port, against a real database built like the rest of
+"""Browser test fixtures, registered for the whole suite by tests/conftest.py (pytest_plugins): the
+session has one server and one Chromium whichever folder its browser tests live in.
+
+Browser tests: a real uvicorn server on a free port, against a real database built like the rest of
 the suite's (migrated, factories.build_world), driven by Debian's Chromium through Playwright.
 
 Playwright's own browser downloads are never used: Chromium is /usr/bin/chromium (scripts/setup.sh
