@@ -1,5 +1,6 @@
 """PATCH with JSON null (issue #8): a null for a field whose column may not be empty is a 422 naming the
-field and writes nothing; a null for a field that may be cleared still clears it."""
+field and writes nothing; a null for a field that may be cleared still clears it. And ids too large for
+the database (the fuzzer's plan id on tasks.xlsx) are 422s naming them, not overflows."""
 
 from __future__ import annotations
 
@@ -137,3 +138,32 @@ def test_the_openapi_schema_offers_null_only_where_it_clears(api: Api):
     unit = schemas["UnitUpdate"]["properties"]
     assert unit["name"]["type"] == "string" and "anyOf" not in unit["name"]
     assert {"type": "null"} in unit["phone"]["anyOf"]
+
+
+BIG = 146083468599962147582115840  # what the fuzzer sent: more than a database integer holds
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["", "/tasks.xlsx", "/projects.xlsx", "/roadmap", "/map.geojson", "/dispatch-sheet"],
+)
+def test_a_plan_id_too_large_for_the_database_is_a_422_not_a_500(api: Api, plan: dict, path: str):
+    r = api.get("admin", f"/api/v1/plans/{BIG}{path}")
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["path", "plan_id"], r.text
+    assert api.get("admin", f"/api/v1/plans/{plan['id']}{path}").status_code == 200
+
+
+def test_ids_too_large_in_queries_and_bodies_are_422s_naming_them(api: Api, plan: dict):
+    calls = [
+        ("GET", f"/api/v1/projects/{BIG}", None, "project_id"),
+        ("GET", f"/api/v1/plan-reports?task_id={BIG}", None, "task_id"),
+        ("POST", "/api/v1/plan-reports", {"task_id": BIG, "period": "2022-04", "text": "进展"}, "task_id"),
+        ("POST", "/api/v1/supervision-notes", {"project_id": BIG, "text": "督办"}, "project_id"),
+        ("POST", "/api/v1/projects", {"task_id": BIG, "name": "停车场", "type": "new_build"}, "task_id"),
+    ]
+    micro = api.post("planner", "/api/v1/micro-projects", {"year": 2022, "title": "微项目"}).json()
+    calls.append(("PATCH", f"/api/v1/micro-projects/{micro['id']}", {"project_id": BIG}, "project_id"))
+    for method, path, body, field in calls:
+        kw = {"json": body} if body is not None else {}
+        r = api.client.request(method, path, headers=api.headers("planner"), **kw)
+        assert r.status_code == 422 and r.json()["detail"][0]["loc"][-1] == field, f"{path}: {r.text}"

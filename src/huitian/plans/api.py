@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
 from huitian.auth.deps import CurrentPrincipal, SessionDep, WriteSessionDep
@@ -14,6 +14,7 @@ from huitian.plans import export, overview, service
 from huitian.plans.enums import MicroStatus, ProjectStatus
 from huitian.plans.models import Milestone
 from huitian.plans.schemas import (
+    ROW_ID_MAX,
     DispatchSheet,
     EffectRead,
     MicroCreate,
@@ -37,6 +38,9 @@ from huitian.plans.schemas import (
 
 router = APIRouter(prefix="/api/v1", tags=["plans"])
 
+PathId = Annotated[int, Path(le=ROW_ID_MAX)]
+QueryId = Annotated[int | None, Query(le=ROW_ID_MAX)]
+
 
 @router.get("/plans", response_model=PlanList)
 def list_plans(principal: CurrentPrincipal, session: SessionDep) -> PlanList:
@@ -44,23 +48,23 @@ def list_plans(principal: CurrentPrincipal, session: SessionDep) -> PlanList:
 
 
 @router.get("/plans/{plan_id}", response_model=PlanRead)
-def read_plan(plan_id: int, principal: CurrentPrincipal, session: SessionDep) -> PlanRead:
+def read_plan(plan_id: PathId, principal: CurrentPrincipal, session: SessionDep) -> PlanRead:
     return service.read_plan(session, plan_id=plan_id)
 
 
 @router.get("/plans/{plan_id}/dispatch-sheet", response_model=DispatchSheet)
-def dispatch_sheet(plan_id: int, principal: CurrentPrincipal, session: SessionDep) -> DispatchSheet:
+def dispatch_sheet(plan_id: PathId, principal: CurrentPrincipal, session: SessionDep) -> DispatchSheet:
     return service.dispatch_sheet(session, plan_id=plan_id)
 
 
 @router.get("/plans/{plan_id}/roadmap")
-def plan_roadmap(plan_id: int, principal: CurrentPrincipal, session: SessionDep) -> dict:
+def plan_roadmap(plan_id: PathId, principal: CurrentPrincipal, session: SessionDep) -> dict:
     """The roadmap (时间表、路线图): each project's planned and actual span and milestones, late flagged."""
     return overview.roadmap(session, plan_id=plan_id)
 
 
 @router.get("/plans/{plan_id}/map.geojson")
-def plan_map(plan_id: int, principal: CurrentPrincipal, session: SessionDep) -> dict:
+def plan_map(plan_id: PathId, principal: CurrentPrincipal, session: SessionDep) -> dict:
     """The plan's placed projects as GeoJSON points, with the outlines of their areas."""
     return overview.project_map(session, plan_id=plan_id)
 
@@ -72,7 +76,7 @@ def _xlsx(data: bytes, name: str, ascii_name: str) -> Response:
 
 @router.get("/plans/{plan_id}/tasks.xlsx", response_class=Response)
 def tasks_xlsx(
-    plan_id: int,
+    plan_id: PathId,
     principal: CurrentPrincipal,
     session: SessionDep,
     section: Annotated[str | None, Query(max_length=8, description="section number: 一, 二 …")] = None,
@@ -89,7 +93,7 @@ def tasks_xlsx(
 
 @router.get("/plans/{plan_id}/projects.xlsx", response_class=Response)
 def projects_xlsx(
-    plan_id: int,
+    plan_id: PathId,
     principal: CurrentPrincipal,
     session: SessionDep,
     status: ProjectStatus | None = None,
@@ -116,13 +120,13 @@ def create_project(body: ProjectCreate, principal: CurrentPrincipal, session: Wr
 
 
 @router.get("/projects/{project_id}", response_model=ProjectRead)
-def read_project(project_id: int, principal: CurrentPrincipal, session: SessionDep) -> ProjectRead:
+def read_project(project_id: PathId, principal: CurrentPrincipal, session: SessionDep) -> ProjectRead:
     return service.read_project(session, project_id=project_id)
 
 
 @router.patch("/projects/{project_id}", response_model=ProjectRead)
 def update_project(
-    project_id: int, body: ProjectUpdate, principal: CurrentPrincipal, session: WriteSessionDep
+    project_id: PathId, body: ProjectUpdate, principal: CurrentPrincipal, session: WriteSessionDep
 ) -> ProjectRead:
     service.update_project(session, principal=principal, project_id=project_id, data=body)
     session.commit()
@@ -131,7 +135,7 @@ def update_project(
 
 @router.get("/projects/{project_id}/effect", response_model=EffectRead)
 def project_effect(
-    project_id: int,
+    project_id: PathId,
     principal: CurrentPrincipal,
     session: SessionDep,
     months: Annotated[int, Query(ge=1, le=36)] = 6,
@@ -141,7 +145,7 @@ def project_effect(
 
 @router.post("/projects/{project_id}/milestones", response_model=MilestoneRead, status_code=201)
 def add_milestone(
-    project_id: int, body: MilestoneCreate, principal: CurrentPrincipal, session: WriteSessionDep
+    project_id: PathId, body: MilestoneCreate, principal: CurrentPrincipal, session: WriteSessionDep
 ) -> Milestone:
     milestone = service.add_milestone(session, principal=principal, project_id=project_id, data=body)
     session.commit()
@@ -150,7 +154,7 @@ def add_milestone(
 
 @router.patch("/milestones/{milestone_id}", response_model=MilestoneRead)
 def update_milestone(
-    milestone_id: int, body: MilestoneUpdate, principal: CurrentPrincipal, session: WriteSessionDep
+    milestone_id: PathId, body: MilestoneUpdate, principal: CurrentPrincipal, session: WriteSessionDep
 ) -> Milestone:
     milestone = service.update_milestone(session, principal=principal, milestone_id=milestone_id, data=body)
     session.commit()
@@ -168,8 +172,8 @@ def submit_report(body: ReportCreate, principal: CurrentPrincipal, session: Writ
 def list_reports(
     principal: CurrentPrincipal,
     session: SessionDep,
-    task_id: int | None = None,
-    project_id: int | None = None,
+    task_id: QueryId = None,
+    project_id: QueryId = None,
 ):
     return service.list_reports(session, task_id=task_id, project_id=project_id)
 
@@ -182,7 +186,7 @@ def add_note(body: NoteCreate, principal: CurrentPrincipal, session: WriteSessio
 
 
 @router.post("/supervision-notes/{note_id}/follow-up", response_model=NoteRead)
-def follow_up(note_id: int, body: NoteFollowUp, principal: CurrentPrincipal, session: WriteSessionDep):
+def follow_up(note_id: PathId, body: NoteFollowUp, principal: CurrentPrincipal, session: WriteSessionDep):
     note = service.follow_up_note(session, principal=principal, note_id=note_id, data=body)
     session.commit()
     return note
@@ -206,7 +210,7 @@ def create_micro(body: MicroCreate, principal: CurrentPrincipal, session: WriteS
 
 
 @router.patch("/micro-projects/{micro_id}", response_model=MicroRead)
-def update_micro(micro_id: int, body: MicroUpdate, principal: CurrentPrincipal, session: WriteSessionDep):
+def update_micro(micro_id: PathId, body: MicroUpdate, principal: CurrentPrincipal, session: WriteSessionDep):
     micro = service.update_micro(session, principal=principal, micro_id=micro_id, data=body)
     session.commit()
     return micro

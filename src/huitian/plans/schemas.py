@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -17,6 +17,10 @@ from huitian.plans.enums import (
     ReportCycle,
     ReportStatus,
 )
+
+ROW_ID_MAX = 2**63 - 1  # the largest row id SQLite (and a PostgreSQL bigint) can hold
+RowId = Annotated[int, Field(le=ROW_ID_MAX, description="a row id")]
+"""An id in a request: a larger number is a 422 naming the field, not an overflow in the database."""
 
 PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2]|W(0[1-9]|[1-4]\d|5[0-3]))$")
 
@@ -109,8 +113,8 @@ class PlanRead(PlanSummary):
 class ProjectCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    task_id: int
-    parent_id: int | None = None
+    task_id: RowId
+    parent_id: RowId | None = None
     name: str = Field(min_length=1, max_length=200)
     type: ProjectType
     status: ProjectStatus = ProjectStatus.PLANNED
@@ -172,8 +176,8 @@ class MilestoneUpdate(Patch):
 class ReportCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    task_id: int | None = None
-    project_id: int | None = None
+    task_id: RowId | None = None
+    project_id: RowId | None = None
     period: str = Field(description="YYYY-MM (monthly) or YYYY-Www (weekly)")
     text: str = Field(min_length=1, max_length=8000)
     status: ReportStatus = ReportStatus.ON_TRACK
@@ -214,8 +218,8 @@ class ReportRead(BaseModel):
 class NoteCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    task_id: int | None = None
-    project_id: int | None = None
+    task_id: RowId | None = None
+    project_id: RowId | None = None
     text: str = Field(min_length=1, max_length=4000)
     due: date | None = None
 
@@ -287,7 +291,7 @@ class MicroUpdate(Patch):
     status: MicroStatus | None = None
     title: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=4000)
-    project_id: int | None = None
+    project_id: RowId | None = None
 
 
 class MicroRead(BaseModel):
