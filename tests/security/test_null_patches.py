@@ -148,17 +148,19 @@ BIG = 146083468599962147582115840  # what the fuzzer sent: more than a database 
     ["", "/tasks.xlsx", "/projects.xlsx", "/roadmap", "/map.geojson", "/dispatch-sheet"],
 )
 def test_a_plan_id_too_large_for_the_database_is_a_422_not_a_500(api: Api, plan: dict, path: str):
-    r = api.get("admin", f"/api/v1/plans/{BIG}{path}")
-    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["path", "plan_id"], r.text
+    for bad in (BIG, -BIG, 0):
+        r = api.get("admin", f"/api/v1/plans/{bad}{path}")
+        assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["path", "plan_id"], r.text
     assert api.get("admin", f"/api/v1/plans/{plan['id']}{path}").status_code == 200
 
 
 def test_ids_too_large_in_queries_and_bodies_are_422s_naming_them(api: Api, plan: dict):
     calls = [
         ("GET", f"/api/v1/projects/{BIG}", None, "project_id"),
+        ("PATCH", "/api/v1/milestones/-9994307396698910720", {}, "milestone_id"),
         ("GET", f"/api/v1/plan-reports?task_id={BIG}", None, "task_id"),
         ("POST", "/api/v1/plan-reports", {"task_id": BIG, "period": "2022-04", "text": "进展"}, "task_id"),
-        ("POST", "/api/v1/supervision-notes", {"project_id": BIG, "text": "督办"}, "project_id"),
+        ("POST", "/api/v1/supervision-notes", {"project_id": -BIG, "text": "督办"}, "project_id"),
         ("POST", "/api/v1/projects", {"task_id": BIG, "name": "停车场", "type": "new_build"}, "task_id"),
     ]
     micro = api.post("planner", "/api/v1/micro-projects", {"year": 2022, "title": "微项目"}).json()
@@ -167,3 +169,14 @@ def test_ids_too_large_in_queries_and_bodies_are_422s_naming_them(api: Api, plan
         kw = {"json": body} if body is not None else {}
         r = api.client.request(method, path, headers=api.headers("planner"), **kw)
         assert r.status_code == 422 and r.json()["detail"][0]["loc"][-1] == field, f"{path}: {r.text}"
+
+
+def test_the_fuzzers_project_with_unpaired_surrogates_in_a_category_code_is_a_4xx(api: Api, plan: dict):
+    task_id = plan["tasks"]["11"]
+    body = (
+        '{"category_codes": ["\\uda53\\udf0c\\udb42\\udc57\\u0098:"], "type": "micro", "name": "x", '
+        f'"parent_id": 2100543.0, "task_id": {task_id}}}'
+    )
+    headers = api.headers("planner") | {"Content-Type": "application/json"}
+    r = api.client.post("/api/v1/projects", content=body.encode(), headers=headers)
+    assert 400 <= r.status_code < 500, r.text

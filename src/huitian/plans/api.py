@@ -38,8 +38,8 @@ from huitian.plans.schemas import (
 
 router = APIRouter(prefix="/api/v1", tags=["plans"])
 
-PathId = Annotated[int, Path(le=ROW_ID_MAX)]
-QueryId = Annotated[int | None, Query(le=ROW_ID_MAX)]
+PathId = Annotated[int, Path(ge=1, le=ROW_ID_MAX)]
+QueryId = Annotated[int | None, Query(ge=1, le=ROW_ID_MAX)]
 
 
 @router.get("/plans", response_model=PlanList)

@@ -18,9 +18,10 @@ from huitian.plans.enums import (
     ReportStatus,
 )
 
-ROW_ID_MAX = 2**63 - 1  # the largest row id SQLite (and a PostgreSQL bigint) can hold
-RowId = Annotated[int, Field(le=ROW_ID_MAX, description="a row id")]
-"""An id in a request: a larger number is a 422 naming the field, not an overflow in the database."""
+ROW_ID_MAX = 2**63 - 1  # the largest row id SQLite (and a PostgreSQL bigint) can hold; ids start at 1
+RowId = Annotated[int, Field(ge=1, le=ROW_ID_MAX, description="a row id")]
+"""An id in a request: below 1 or beyond what a database integer holds is a 422 naming the field (a
+number that large was an OverflowError, a 500, in SQLite)."""
 
 PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2]|W(0[1-9]|[1-4]\d|5[0-3]))$")
 
