@@ -185,7 +185,42 @@ JINJA_FILTERS = {
     "yes_no": yes_no,
 }
 
+# The main navigation: (path, label, roles that see it, whether sub-paths mark it current), in order.
+_STAFF = frozenset(r.value for r in Role) - {Role.RESIDENT.value}
+_DESK = frozenset({"operator", "admin"})
+_OVERSIGHT = frozenset({"supervisor", "planner", "admin", "operator"})
+NAV: tuple[tuple[str, str, frozenset[str], bool], ...] = (
+    ("/orders", "工单列表", frozenset(r.value for r in Role), False),
+    ("/orders/new", "登记工单", frozenset({"operator", "grid_worker", "resident"}), False),
+    ("/workspace", "派单工作台", _DESK, False),
+    ("/callbacks", "回访台", _DESK, False),
+    ("/inbox", "待办工单", frozenset({"handler", "unit_lead"}), False),
+    ("/hotline", "热线受理", _DESK, False),
+    ("/assets/labels", "部件标签", _DESK, False),
+    ("/assets", "城市部件", _STAFF, False),
+    ("/plans", "计划项目", frozenset({"planner", "admin", "supervisor"}), True),
+    ("/plans/todo", "计划项目", frozenset({"handler", "unit_lead"}), True),
+    ("/topics", "每月一题", _OVERSIGHT, True),
+    ("/warnings", "未诉先办", _OVERSIGHT, False),
+    ("/patrol", "巡查上报", frozenset({"grid_worker"}), False),
+    ("/dashboard", "指挥中心", _STAFF, False),
+    ("/area", "辖区概况", frozenset({"supervisor"}), False),
+    ("/admin", "系统管理", frozenset({"admin"}), True),
+)
+
+
+def nav_for(role: Role | str, path: str) -> list[tuple[str, str, bool]]:
+    """The links a role sees, each with whether it is the current page."""
+    role = str(role)
+    return [
+        (href, label, path == href or (prefix and path.startswith(href + "/")))
+        for href, label, roles, prefix in NAV
+        if role in roles
+    ]
+
+
 JINJA_GLOBALS = {
+    "nav_for": nav_for,
     "Role": Role,
     "Action": Action,
     "OrderStatus": OrderStatus,

@@ -120,7 +120,6 @@ def page(
     ctx = {
         "principal": principal,
         "role_label": render.role_label(principal.role) if principal else "",
-        "can_create": principal is not None and principal.role in CREATOR_CHANNELS,
         **(context or {}),
     }
     return templates.TemplateResponse(request, name, ctx, status_code=status_code)
