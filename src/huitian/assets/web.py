@@ -42,7 +42,6 @@ def _page(request: Request, name: str, principal: Principal | None, ctx: dict, s
     base = {
         "principal": principal,
         "role_label": render.role_label(principal.role) if principal else "",
-        "can_create": False,
     }
     return templates.TemplateResponse(request, name, base | ctx, status_code=status_code)
 
