@@ -4,7 +4,10 @@ the database (the fuzzer's plan id on tasks.xlsx) are 422s naming them, not over
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from openpyxl import load_workbook
 
 from huitian.plans import service as plans_service
 from tests.conftest import Api
@@ -180,3 +183,13 @@ def test_the_fuzzers_project_with_unpaired_surrogates_in_a_category_code_is_a_4x
     headers = api.headers("planner") | {"Content-Type": "application/json"}
     r = api.client.post("/api/v1/projects", content=body.encode(), headers=headers)
     assert 400 <= r.status_code < 500, r.text
+
+
+def test_a_control_character_in_a_project_name_does_not_break_the_excel_exports(api: Api, plan: dict):
+    body = {"task_id": plan["tasks"]["11"], "name": "停车\x10场", "type": "new_build", "area": "S1"}
+    assert api.post("planner", "/api/v1/projects", body).status_code == 201
+    r = api.get("planner", f"/api/v1/plans/{plan['id']}/projects.xlsx")
+    assert r.status_code == 200
+    names = [row[1] for row in load_workbook(io.BytesIO(r.content)).active.iter_rows(values_only=True)]
+    assert "停车场" in names
+    assert api.get("planner", f"/api/v1/plans/{plan['id']}/tasks.xlsx").status_code == 200

@@ -12,6 +12,7 @@ from datetime import date
 from io import BytesIO
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -129,12 +130,12 @@ def _sheet(wb: Workbook, *, title: str, subtitle: str, columns: list[Column], sh
     ws = wb.active
     ws.title = sheet_name
     last = get_column_letter(len(columns))
-    ws["A1"] = title
+    ws["A1"] = _text(title)
     ws["A1"].font = Font(bold=True, size=16)
     ws["A1"].alignment = _CENTRE
     ws.merge_cells(f"A1:{last}1")
     ws.row_dimensions[1].height = 30
-    ws["A2"] = subtitle
+    ws["A2"] = _text(subtitle)
     ws["A2"].alignment = Alignment(horizontal="right")
     ws.merge_cells(f"A2:{last}2")
     top, sub = HEADER_ROWS
@@ -178,7 +179,7 @@ def _sheet(wb: Workbook, *, title: str, subtitle: str, columns: list[Column], sh
 
 
 def _section_row(ws: Worksheet, row: int, text: str, width: int) -> None:
-    ws.cell(row, 1, text)
+    ws.cell(row, 1, _text(text))
     ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
     for c in range(1, width + 1):
         cell = ws.cell(row, c)
@@ -188,9 +189,15 @@ def _section_row(ws: Worksheet, row: int, text: str, width: int) -> None:
         cell.alignment = Alignment(vertical="center")
 
 
+def _text(value):
+    """A value as a cell may hold it: control characters (which a sheet cannot hold, and which typed-in
+    names may carry) are dropped rather than failing the whole export."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
 def _data_row(ws: Worksheet, row: int, values: list) -> None:
     for c, value in enumerate(values, start=1):
-        cell = ws.cell(row, c, value)
+        cell = ws.cell(row, c, _text(value))
         cell.alignment = _CENTRE if c == 1 else _WRAP
         cell.border = _BORDER
 
