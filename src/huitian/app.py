@@ -12,7 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -100,6 +100,13 @@ def create_app(
             {"detail": "the order was changed by someone else; reload it", "field": "version"},
             status_code=409,
         )
+
+    # A number in the request that no column can hold (an id of 30 digits): no row has it. SQLite's
+    # driver raises OverflowError when binding it, PostgreSQL answers "out of range" (DataError).
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def _out_of_range(_: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"detail": "a number in the request is out of range"}, status_code=422)
 
     # Every domain's api.py is mounted (orders first: its routes are the busiest, and routes are matched
     # in order); a new domain needs no edit here.

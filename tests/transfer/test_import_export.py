@@ -215,3 +215,12 @@ def test_an_imported_row_is_stored_exactly_as_the_same_order_created_through_cre
     assert [{k: v for k, v in e.items() if k not in ("id", "order_id")} for e in events] == [
         {k: v for k, v in events[1].items() if k not in ("id", "order_id")}
     ] * 2
+
+
+def test_the_export_drops_control_characters_a_sheet_cannot_hold(api):
+    new_order(api, description="路灯\x10不亮,已经一周")
+    r = api.get("operator", "/api/v1/orders.xlsx")
+    assert r.status_code == 200, r.text
+    sheet = load_workbook(io.BytesIO(r.content)).active
+    texts = [c for row in sheet.iter_rows(values_only=True) for c in row if isinstance(c, str)]
+    assert "路灯不亮,已经一周" in texts

@@ -25,6 +25,7 @@ from huitian.auth.enums import Role
 from huitian.auth.service import SYSTEM, Principal
 from huitian.db import utcnow
 from huitian.errors import BadRequest, Conflict, NotFound, Unprocessable
+from huitian.lib import xlsx
 from huitian.orders import flows
 from huitian.orders import service as orders_service
 from huitian.orders.enums import OPEN_STATUSES, Action, Channel, OrderStatus, OrderType
@@ -446,7 +447,7 @@ def export_xlsx(session: Session, *, flt: AssetFilter, scope: ColumnElement[bool
     sheet.append([header for _, header in COLUMNS])
     for a in reads(session, assets=iter_assets(session, flt=flt, scope=scope)):
         row = a.model_dump() | {"status": a.status_label}
-        sheet.append([row.get(key) for key, _ in COLUMNS])
+        sheet.append(xlsx.row([row.get(key) for key, _ in COLUMNS]))
     buf = io.BytesIO()
     book.save(buf)
     return buf.getvalue()

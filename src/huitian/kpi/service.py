@@ -50,6 +50,7 @@ from huitian.db import utcnow
 from huitian.errors import Forbidden, NotFound, Unprocessable
 from huitian.kpi.enums import DEFAULTS, GroupBy, Measure, Tier
 from huitian.kpi.models import KpiOpenCell, KpiOpenSnapshot, KpiRollup, KpiRollupMonth, KpiSetting
+from huitian.lib import xlsx
 from huitian.orders import service as orders_service
 from huitian.orders.enums import OPEN_STATUSES, AssignmentRole, OrderStatus, Satisfaction
 from huitian.orders.models import Assignment, Order
@@ -1209,14 +1210,16 @@ def report_xlsx(report: dict) -> bytes:
 
     for o in report["overdue"]:
         late.append(
-            [
-                o["number"],
-                o["title"],
-                o["lead_unit"],
-                o["status"],
-                naive(o["reply_due"]),
-                naive(o["replied_at"]),
-            ]
+            xlsx.row(
+                [
+                    o["number"],
+                    o["title"],
+                    o["lead_unit"],
+                    o["status"],
+                    naive(o["reply_due"]),
+                    naive(o["replied_at"]),
+                ]
+            )
         )
         for c in late[late.max_row][4:6]:
             c.number_format = "yyyy-mm-dd hh:mm"

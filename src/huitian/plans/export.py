@@ -12,11 +12,11 @@ from datetime import date
 from io import BytesIO
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from huitian.lib import xlsx
 from huitian.plans.enums import Comparator, ProjectStatus, ProjectType
 from huitian.plans.schemas import PlanRead, ProjectRead, TargetRead, TaskRead
 
@@ -192,7 +192,7 @@ def _section_row(ws: Worksheet, row: int, text: str, width: int) -> None:
 def _text(value):
     """A value as a cell may hold it: control characters (which a sheet cannot hold, and which typed-in
     names may carry) are dropped rather than failing the whole export."""
-    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+    return xlsx.cell(value)
 
 
 def _data_row(ws: Worksheet, row: int, values: list) -> None:

@@ -35,6 +35,7 @@ from huitian.auth.service import Principal
 from huitian.categories import service as categories_service
 from huitian.db import utcnow
 from huitian.errors import BadRequest, DomainError
+from huitian.lib import xlsx
 from huitian.lib.geo import to_wgs84
 from huitian.orders import service as orders_service
 from huitian.orders.enums import Channel, EventKind, OrderStatus, OrderType, Priority
@@ -522,7 +523,7 @@ def export_xlsx(
             row["status"] = s.status_label
             row["priority"] = Priority(s.priority).label
             row["overdue"] = "是" if s.overdue else "否"
-            sheet.append([row[key] for key, _ in EXPORT_COLUMNS])
+            sheet.append(xlsx.row([row[key] for key, _ in EXPORT_COLUMNS]))
         session.expunge_all()
     out = io.BytesIO()
     book.save(out)
