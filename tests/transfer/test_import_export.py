@@ -217,7 +217,7 @@ def test_an_imported_row_is_stored_exactly_as_the_same_order_created_through_cre
     ] * 2
 
 
-def test_the_export_drops_control_characters_a_sheet_cannot_hold(api):
+def test_the_export_drops_control_characters_a_sheet_cannot_hold(api):  # noqa: F811
     new_order(api, description="路灯\x10不亮,已经一周")
     r = api.get("operator", "/api/v1/orders.xlsx")
     assert r.status_code == 200, r.text
