@@ -478,12 +478,13 @@ def summaries(session: Session, *, orders: list[Order], principal: Principal) ->
     # it leads or co-handles, not those it merely supervises: the same rule as read_order's.
     own = handled_by_unit(session, principal=principal, order_ids=[o.id for o in orders])
     return [
-        _summary(
-            o,
-            principal,
-            units,
-            cats,
-            unmasked=sees_personal_data(principal, o, {principal.unit_id} if o.id in own else set()),
+        OrderSummary(
+            **_summary_fields(
+                o,
+                units,
+                cats,
+                unmasked=sees_personal_data(principal, o, {principal.unit_id} if o.id in own else set()),
+            )
         )
         for o in orders
     ]
@@ -500,12 +501,6 @@ def handled_by_unit(session: Session, *, principal: Principal, order_ids: list[i
         Assignment.status.notin_(GAVE_BACK),
     )
     return set(session.scalars(stmt))
-
-
-def _summary(
-    o: Order, principal: Principal, units: dict[int, UnitInfo], cats: dict[int, str], *, unmasked: bool
-) -> OrderSummary:
-    return OrderSummary(**_summary_fields(o, units, cats, unmasked=unmasked))
 
 
 def _summary_fields(o: Order, units: dict[int, UnitInfo], cats: dict[int, str], *, unmasked: bool) -> dict:
