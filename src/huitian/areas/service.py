@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import shapely
@@ -175,6 +176,24 @@ def locate(session: Session, *, lon: float, lat: float) -> tuple[int, str] | Non
     if not loc.ids:
         return None
     return loc.locate(lon, lat)
+
+
+def locate_many(session: Session, points: Sequence[tuple[float, float]]) -> list[tuple[int, str] | None]:
+    """`locate` for many WGS-84 (lon, lat) points at once, in their order: one query of the same
+    STRtree for all of them (the bulk import places a chunk of rows at a time)."""
+    if not points:
+        return []
+    loc = _locator(session)
+    if not loc.ids:
+        return [None] * len(points)
+    asked, found = loc.tree.query(shapely.points(points), predicate="intersects")
+    best: dict[int, int] = {}
+    for p, i in zip(asked.tolist(), found.tolist(), strict=True):
+        if i < best.get(p, i + 1):  # the smallest index, as locate: deterministic on shared borders
+            best[p] = i
+    return [
+        (loc.ids[i], loc.paths[i]) if (i := best.get(p)) is not None else None for p in range(len(points))
+    ]
 
 
 # --- GeoJSON import -------------------------------------------------------------------------------

@@ -17,7 +17,6 @@ number and reason. With `partial`, the good rows are written. Memory stays flat:
 from __future__ import annotations
 
 import contextlib
-import csv
 import gc
 import io
 import json
@@ -26,7 +25,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from huitian.areas import service as areas_service
@@ -36,31 +34,28 @@ from huitian.categories import service as categories_service
 from huitian.db import utcnow
 from huitian.errors import BadRequest, DomainError
 from huitian.lib import xlsx
-from huitian.lib.geo import to_wgs84
 from huitian.orders import service as orders_service
 from huitian.orders.enums import Channel, EventKind, OrderStatus, OrderType, Priority
 from huitian.orders.models import Order, OrderEvent
 from huitian.orders.schemas import OrderCreate
 from huitian.sla import service as sla_service
+from huitian.transfer.reader import (  # noqa: F401 - FIELDS, validate_row, check_row: this module's API too
+    FIELDS,
+    REQUIRED,
+    Row,
+    check_row,
+    chunks,
+    read_in_process,
+    read_table,
+    validate_row,
+)
 
-# Our fields that a file may carry, with their usual Chinese column names (the default mapping).
-FIELDS: dict[str, str] = {
-    "type": "类型",
-    "description": "诉求内容",
-    "title": "标题",
-    "address": "地址",
-    "category_code": "分类代码",
-    "citizen_name": "诉求人姓名",
-    "citizen_phone": "联系电话",
-    "lat": "纬度",
-    "lon": "经度",
-    "priority": "紧急程度",
-    "created_at": "受理时间",
-}
-REQUIRED = ("type", "description")
 IMPORTER = Principal(role=Role.OPERATOR, name="批量导入")
-_TYPE_WORDS = {t.label: t.value for t in OrderType} | {t.value: t.value for t in OrderType}
-_PRIORITY_WORDS = {p.label: p.value for p in Priority} | {p.value: p.value for p in Priority}
+
+# Files at least this large (bytes, by suffix) are read and checked by a second process while this one
+# writes (reader.read_in_process); smaller ones, the few hundred rows of a form, in this process, without
+# the ~0.3 s of starting one. 4 MiB of CSV is about 30,000 orders.
+PIPELINE_MIN_BYTES = {".csv": 4 * 2**20, ".xlsx": 2**20, ".xlsm": 2**20}
 
 
 @dataclass
@@ -129,112 +124,6 @@ def parse_mapping_options(pairs: Iterable[str]) -> dict[str, str]:
     return out
 
 
-# --- reading -----------------------------------------------------------------------------------------
-
-
-def read_table(path: str | Path) -> tuple[list[str], Iterator[tuple[int, list]]]:
-    """The header and an iterator of (line number, cells) of a .csv (UTF-8, BOM or not) or .xlsx file.
-    Line numbers are those a person sees in the file (the header is line 1)."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        handle = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed when exhausted
-        reader = csv.reader(handle)
-        header = next(reader, None)
-        if header is None:
-            handle.close()
-            raise BadRequest("the file is empty", field="file")
-
-        def rows() -> Iterator[tuple[int, list]]:
-            with handle:
-                for cells in reader:
-                    if any(c.strip() for c in cells):
-                        yield reader.line_num, cells
-
-        return [h.strip() for h in header], rows()
-    if suffix in (".xlsx", ".xlsm"):
-        from openpyxl import load_workbook
-
-        book = load_workbook(path, read_only=True, data_only=True)
-        sheet_rows = book.active.iter_rows(values_only=True)
-        header_cells = next(sheet_rows, None)
-        if header_cells is None:
-            book.close()
-            raise BadRequest("the workbook is empty", field="file")
-
-        def xrows() -> Iterator[tuple[int, list]]:
-            try:
-                for n, cells in enumerate(sheet_rows, start=2):
-                    if any(c is not None and str(c).strip() for c in cells):
-                        yield n, list(cells)
-            finally:
-                book.close()
-
-        return [str(h).strip() if h is not None else "" for h in header_cells], xrows()
-    raise BadRequest(f"unsupported file type {suffix!r}: use .csv or .xlsx", field="file")
-
-
-# --- validation --------------------------------------------------------------------------------------
-
-
-def _text(value) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = str(value).strip()
-    return text or None
-
-
-def _when(value, field_name: str) -> datetime:
-    if isinstance(value, datetime):
-        dt = value
-    else:
-        text = str(value).strip().replace("/", "-")
-        try:
-            dt = datetime.fromisoformat(text)
-        except ValueError:
-            raise ValueError(f"{field_name}: not a date and time (YYYY-MM-DD HH:MM[:SS]): {text!r}") from None
-    return dt if dt.tzinfo else dt.replace(tzinfo=sla_service.local_tz())
-
-
-def validate_row(
-    cells: list, columns: dict[str, int], categories: set[str]
-) -> tuple[OrderCreate, datetime | None]:
-    """One row into an OrderCreate (+ its receipt time), or ValueError/ValidationError saying why."""
-    values = {name: _text(cells[i]) if i < len(cells) else None for name, i in columns.items()}
-    created_raw = (
-        cells[columns["created_at"]]
-        if "created_at" in columns and columns["created_at"] < len(cells)
-        else None
-    )
-    values.pop("created_at", None)
-    body = {k: v for k, v in values.items() if v is not None}
-    if "type" in body:
-        body["type"] = _TYPE_WORDS.get(body["type"], body["type"])
-    if "priority" in body:
-        body["priority"] = _PRIORITY_WORDS.get(body["priority"], body["priority"])
-    code = body.get("category_code")
-    if code is not None and code not in categories:
-        raise ValueError(f"category_code: unknown category {code!r}")
-    data = OrderCreate.model_validate({**body, "channel": Channel.IMPORT.value})
-    created = _when(created_raw, "created_at") if _text(created_raw) is not None else None
-    return data, created
-
-
-def _reason(exc: Exception) -> tuple[str | None, str]:
-    if isinstance(exc, ValidationError):
-        err = exc.errors()[0]
-        loc = ".".join(str(x) for x in err.get("loc", ()))
-        more = f" (+{len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
-        return (loc or None), f"{loc + ': ' if loc else ''}{err.get('msg', '')}{more}"
-    if isinstance(exc, DomainError):
-        return exc.field, exc.message
-    text = str(exc)
-    name = text.split(":", 1)[0] if ":" in text else None
-    return (name if name in FIELDS else None), text
-
-
 def resolve_columns(header: list[str], mapping: dict[str, str]) -> dict[str, int]:
     """Our field → column index, for the mapped columns present in the header; required ones must be."""
     index = {name: i for i, name in enumerate(header) if name}
@@ -256,21 +145,54 @@ def import_orders(
     principal: Principal = IMPORTER,
     chunk: int = 20_000,
     progress: Callable[[int, int], None] | None = None,
+    pipeline: bool | None = None,
 ) -> ImportReport:
-    """Validate every row of the file and write the good ones, streaming: rows are read, validated and
+    """Validate every row of the file and write the good ones, streaming: rows are read, checked and
     written a chunk at a time inside a SAVEPOINT (see _Writer), so memory stays flat whatever the size.
     All-or-nothing (the default): from the first bad row on, nothing more is written, every later row is
     still validated for the report, and at the end the savepoint is rolled back; nothing is half-written.
-    With `partial`, the good rows are kept. Flushes, never commits: the caller commits or rolls back."""
+    With `partial`, the good rows are kept. `progress(rows read, rows written)` after each chunk.
+    Flushes, never commits: the caller commits or rolls back.
+
+    `pipeline` (default: by file size, PIPELINE_MIN_BYTES): a second process reads and checks the rows
+    (reader.read_in_process) while this one writes the chunk before; same rows, order, report and
+    progress as in one process. If it fails, or the file cannot be read on, the error is raised and the
+    savepoint rolled back. Measured on SQLite (bench/import.py, 1,000,000 rows, 2 shared cores): see
+    README.md (批量导入)."""
     mapping = load_mapping(mapping)
+    path = Path(path)
+    if pipeline is None:
+        pipeline = path.stat().st_size >= PIPELINE_MIN_BYTES.get(path.suffix.lower(), float("inf"))
     header, rows = read_table(path)
-    columns = resolve_columns(header, mapping)
-    categories = {c.code for c in categories_service.list_categories(session) if c.active}
+    try:
+        columns = resolve_columns(header, mapping)
+        categories = {c.code for c in categories_service.list_categories(session) if c.active}
+    except BaseException:
+        _close(rows)
+        raise
+    tz = sla_service.local_tz()
+    if pipeline:
+        _close(rows)  # the reading process opens the file again
+        checked = read_in_process(path, columns, categories, tz, chunk)
+    else:
+        checked = chunks(rows, columns, categories, tz, chunk)
     report = ImportReport()
     savepoint = session.begin_nested()
-    writer = _Writer(session, principal=principal, now=utcnow())
-    with _paused_cyclic_gc(), _large_sqlite_cache(session):
-        _stream(rows, columns, categories, report, writer, partial=partial, chunk=chunk, progress=progress)
+    try:
+        writer = _Writer(session, principal=principal, now=utcnow())
+        with _paused_cyclic_gc(), _large_sqlite_cache(session), contextlib.closing(checked):
+            for read, good, bad in checked:
+                report.rows += read
+                report.errors.extend(RowError(*b) for b in bad)
+                if good and (partial or not report.errors):
+                    for line, err in writer.write(good):
+                        report.errors.append(RowError(line, err.field, err.message))
+                    report.written = writer.written
+                if progress:
+                    progress(report.rows, report.written)
+    except BaseException:
+        savepoint.rollback()
+        raise
     if report.errors and not partial:
         savepoint.rollback()
         report.written = 0
@@ -278,6 +200,13 @@ def import_orders(
         savepoint.commit()
     report.errors.sort(key=lambda e: e.line)
     return report
+
+
+def _close(rows: Iterator) -> None:
+    """Close a read_table iterator that may not have started (its file is opened before the first row)."""
+    with contextlib.suppress(StopIteration):
+        next(rows)
+    rows.close()
 
 
 @contextlib.contextmanager
@@ -314,51 +243,25 @@ def _large_sqlite_cache(session: Session) -> Iterator[None]:
         connection.exec_driver_sql(f"PRAGMA cache_size={int(before)}")
 
 
-def _stream(
-    rows: Iterator[tuple[int, list]],
-    columns: dict[str, int],
-    categories: set[str],
-    report: ImportReport,
-    writer: _Writer,
-    *,
-    partial: bool,
-    chunk: int,
-    progress: Callable[[int, int], None] | None,
-) -> None:
-    """Read, validate and (while all is well, or with `partial`) write the rows a chunk at a time."""
-    batch: list[tuple[int, OrderCreate, datetime | None]] = []
-
-    def flush_batch() -> None:
-        if batch and (partial or not report.errors):
-            for line, err in writer.write(batch):
-                report.errors.append(RowError(line, err.field, err.message))
-            report.written = writer.written
-        batch.clear()
-        if progress:
-            progress(report.rows, report.written)
-
-    for line, cells in rows:
-        report.rows += 1
-        try:
-            batch.append((line, *validate_row(cells, columns, categories)))
-        except (ValueError, ValidationError) as exc:
-            report.errors.append(RowError(line, *_reason(exc)))
-        if len(batch) >= chunk:
-            flush_batch()
-    flush_batch()
+@dataclass
+class _Shape:
+    place: tuple  # the PLACE columns of a row without a point
+    order: tuple  # the other columns of the order, after PER_ROW and PLACE
+    event: tuple  # the columns of its `created` event, after id and order_id
 
 
 class _Writer:
-    """Writes validated rows as new orders with their `created` events, in bulk.
+    """Writes checked rows (reader.ROW_FIELDS) as new orders with their `created` events, in bulk.
 
     The columns of a new order come from orders.service (the same _order_values and _event_values that
-    create_orders uses), computed once per *shape* of row (type, category, priority, receipt time,
-    coordinate system): rows of one shape differ only in their texts, contact and place, which are set
-    per row (placement through areas.service.locate). A `created` event of one shape is the same for
-    every order (the hash covers no order id), so its hash is computed once too. Ids come in bulk
-    (orders.service._allocate_ids), and both tables are filled by the driver's executemany of plain
-    tuples, each template's values passed once through the columns' own bind processors, so what is
-    stored is what a Core insert() would store."""
+    create_orders uses), computed once per *shape* of row (type, category, priority, receipt time):
+    rows of one shape differ only in their texts, contact and place, which are set per row (placement
+    through areas.service.locate_many, once per chunk). A `created` event of one shape is the same for
+    every order (the hash covers no order id), so its hash is computed once too. The INSERTs name the
+    id, then the per-row columns, then the shape's, so that a row is the concatenation of three tuples.
+    Ids come in bulk (orders.service._allocate_ids), and both tables are filled by the driver's
+    executemany of plain tuples, each template's values passed once through the columns' own bind
+    processors, so what is stored is what a Core insert() would store."""
 
     PER_ROW = ("title", "description", "address", "citizen_name", "citizen_phone")
     PLACE = ("lat", "lon", "source_crs", "area_id", "area_path")
@@ -366,107 +269,110 @@ class _Writer:
     def __init__(self, session: Session, *, principal: Principal, now: datetime) -> None:
         self.session, self.principal, self.now = session, principal, now
         self.dialect = session.get_bind().dialect
-        self.orders = Order.__table__
-        self.events = OrderEvent.__table__
-        self.order_sql, self.order_procs = self._sql(self.orders)
-        self.event_sql, self.event_procs = self._sql(self.events)
-        keys = [c.key for c in self.orders.columns]
-        self.at = {k: keys.index(k) for k in (*self.PER_ROW, *self.PLACE, "id")}
-        self.event_at = {k: [c.key for c in self.events.columns].index(k) for k in ("id", "order_id")}
-        self.shapes: dict[tuple, tuple[list, list] | DomainError] = {}
+        self.orders, self.events = Order.__table__, OrderEvent.__table__
+        first = ("id", *self.PER_ROW, *self.PLACE)
+        self.order_keys = [*first, *(c.key for c in self.orders.columns if c.key not in first)]
+        self.event_keys = [
+            "id",
+            "order_id",
+            *(c.key for c in self.events.columns if c.key not in ("id", "order_id")),
+        ]
+        self.order_sql, self.order_procs = self._sql(self.orders, self.order_keys)
+        self.event_sql, self.event_procs = self._sql(self.events, self.event_keys)
+        cut = 1 + len(self.PER_ROW)
+        self.place_procs = self.order_procs[cut : cut + len(self.PLACE)]
+        self.shapes: dict[tuple, _Shape | DomainError] = {}
         self.written = 0
 
-    def _sql(self, table) -> tuple[str, list]:
+    def _sql(self, table, keys: list[str]) -> tuple[str, list]:
         quote = self.dialect.identifier_preparer
-        names = ", ".join(quote.quote(c.name) for c in table.columns)
+        columns = [table.c[k] for k in keys]
+        names = ", ".join(quote.quote(c.name) for c in columns)
         mark = "?" if self.dialect.paramstyle == "qmark" else "%s"
-        marks = ", ".join([mark] * len(table.columns))
+        marks = ", ".join([mark] * len(columns))
         sql = f"INSERT INTO {quote.format_table(table)} ({names}) VALUES ({marks})"
-        return sql, [c.type.dialect_impl(self.dialect).bind_processor(self.dialect) for c in table.columns]
+        return sql, [c.type.dialect_impl(self.dialect).bind_processor(self.dialect) for c in columns]
 
-    def _processed(self, table, procs: list, values: dict) -> list:
-        return [
-            p(values[c.key]) if p is not None else values[c.key]
-            for c, p in zip(table.columns, procs, strict=True)
-        ]
+    @staticmethod
+    def _processed(procs: list, values: list) -> tuple:
+        return tuple(p(v) if p is not None else v for p, v in zip(procs, values, strict=True))
 
-    def _shape(self, data: OrderCreate, created: datetime | None) -> tuple[list, list] | DomainError:
-        key = (data.type, data.category_code, data.priority, data.crs, created)
+    def _shape(
+        self, kind: str, code: str | None, priority: str, created: datetime | None
+    ) -> _Shape | DomainError:
+        key = (kind, code, priority, created)
         shape = self.shapes.get(key)
-        if shape is None:
-            now = created or self.now
-            template = OrderCreate(
-                type=data.type,
-                description="-",
-                category_code=data.category_code,
-                priority=data.priority,
-                crs=data.crs,
-                channel=Channel.IMPORT,
+        if shape is not None:
+            return shape
+        now = created or self.now
+        template = OrderCreate(
+            type=kind, description="-", category_code=code, priority=priority, channel=Channel.IMPORT
+        )
+        try:
+            row = orders_service._order_values(self.session, data=template, principal=self.principal, now=now)
+        except DomainError as exc:
+            shape = exc
+        else:
+            event = orders_service._event_values(
+                order_id=None,
+                kind=EventKind.CREATED,
+                principal=self.principal,
+                from_status=None,
+                to_status=OrderStatus.RECEIVED,
+                unit_id=None,
+                now=now,
+                payload={"channel": Channel.IMPORT.value, "type": template.type.value},
+                prev_hash=None,
             )
-            try:
-                row = orders_service._order_values(
-                    self.session, data=template, principal=self.principal, now=now
-                )
-            except DomainError as exc:
-                shape = exc
-            else:
-                event = orders_service._event_values(
-                    order_id=None,
-                    kind=EventKind.CREATED,
-                    principal=self.principal,
-                    from_status=None,
-                    to_status=OrderStatus.RECEIVED,
-                    unit_id=None,
-                    now=now,
-                    payload={"channel": Channel.IMPORT.value, "type": data.type.value},
-                    prev_hash=None,
-                )
-                row["history_hash"] = event["hash"]
-                row["id"] = event["id"] = event["order_id"] = None
-                shape = (
-                    self._processed(self.orders, self.order_procs, row),
-                    self._processed(self.events, self.event_procs, event),
-                )
-            self.shapes[key] = shape
+            row["history_hash"] = event["hash"]
+            row["id"] = event["id"] = event["order_id"] = None
+            orders = self._processed(self.order_procs, [row[k] for k in self.order_keys])
+            events = self._processed(self.event_procs, [event[k] for k in self.event_keys])
+            cut = 1 + len(self.PER_ROW)
+            shape = _Shape(
+                place=orders[cut : cut + len(self.PLACE)],
+                order=orders[cut + len(self.PLACE) :],
+                event=events[2:],
+            )
+        self.shapes[key] = shape
         return shape
 
-    def write(self, batch: list[tuple[int, OrderCreate, datetime | None]]) -> list[tuple[int, DomainError]]:
-        """Insert the batch's orders and events; the rows refused (line, error), the rest written."""
+    def write(self, rows: list[Row]) -> list[tuple[int, DomainError]]:
+        """Insert the orders and events of these checked rows; the rows refused (line, error), the rest
+        written."""
         refused: list[tuple[int, DomainError]] = []
-        order_rows: list[list] = []
-        event_rows: list[list] = []
-        at, procs = self.at, self.order_procs
-        for line, data, created in batch:
-            shape = self._shape(data, created)
+        bodies: list[tuple[tuple, tuple, _Shape]] = []
+        points: list[tuple[float, float]] = []
+        pointed: list[int] = []
+        shapes, title_from = self.shapes, orders_service._title_from
+        for line, kind, code, priority, created, title, description, address, name, phone, lat, lon in rows:
+            shape = shapes.get((kind, code, priority, created)) or self._shape(kind, code, priority, created)
             if isinstance(shape, DomainError):
                 refused.append((line, shape))
                 continue
-            row = shape[0].copy()
-            row[at["title"]] = (data.title or orders_service._title_from(data.description)).strip()
-            row[at["description"]] = data.description
-            row[at["address"]] = data.address
-            row[at["citizen_name"]] = data.citizen_name
-            row[at["citizen_phone"]] = data.citizen_phone
-            if data.lat is not None and data.lon is not None:
-                lon, lat = to_wgs84(data.lon, data.lat, data.crs.value)
-                placed = areas_service.locate(self.session, lon=lon, lat=lat)
-                area_id, area_path = placed if placed is not None else (None, None)
-                for k, v in zip(self.PLACE, (lat, lon, data.crs.value, area_id, area_path), strict=True):
-                    p = procs[at[k]]
-                    row[at[k]] = p(v) if p is not None else v
-            order_rows.append(row)
-            event_rows.append(shape[1].copy())
-        if order_rows:
-            n = len(order_rows)
+            per = ((title or title_from(description)).strip(), description, address, name, phone)
+            if lat is not None and lon is not None:
+                pointed.append(len(bodies))
+                points.append((lon, lat))
+            bodies.append((per, shape.place, shape))
+        if points:
+            procs = self.place_procs
+            placed = areas_service.locate_many(self.session, points)
+            for i, (lon, lat), found in zip(pointed, points, placed, strict=True):
+                area_id, area_path = found if found is not None else (None, None)
+                per, _, shape = bodies[i]
+                bodies[i] = (per, self._processed(procs, [lat, lon, "wgs84", area_id, area_path]), shape)
+        if bodies:
+            n = len(bodies)
             ids = orders_service._allocate_ids(self.session, self.orders, n)
             event_ids = orders_service._allocate_ids(self.session, self.events, n)
-            i_id, e_id, e_order = at["id"], self.event_at["id"], self.event_at["order_id"]
-            for row, event, order_id, event_id in zip(order_rows, event_rows, ids, event_ids, strict=True):
-                row[i_id] = event[e_order] = order_id
-                event[e_id] = event_id
+            order_rows = [
+                (i,) + per + place + s.order for i, (per, place, s) in zip(ids, bodies, strict=True)
+            ]
+            event_rows = [(e, i) + s.event for e, i, (_, _, s) in zip(event_ids, ids, bodies, strict=True)]
             connection = self.session.connection()
-            connection.exec_driver_sql(self.order_sql, [tuple(r) for r in order_rows])
-            connection.exec_driver_sql(self.event_sql, [tuple(e) for e in event_rows])
+            connection.exec_driver_sql(self.order_sql, order_rows)
+            connection.exec_driver_sql(self.event_sql, event_rows)
             self.written += n
         return refused
 
