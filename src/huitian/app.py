@@ -21,6 +21,7 @@ from huitian.auth import service as auth_service
 from huitian.config import Settings, get_settings
 from huitian.db import Database
 from huitian.errors import DomainError, document_error_bodies
+from huitian.lib import gctune
 from huitian.lib.groupcommit import GroupCommit
 from huitian.orders import api as orders_api
 from huitian.security.csrf import CSRFMiddleware
@@ -33,8 +34,14 @@ STATIC_DIR = Path(__file__).parent / "web" / "static"
 
 
 def create_app(
-    database_url: str | None = None, *, settings: Settings | None = None, run_worker: bool | None = None
+    database_url: str | None = None,
+    *,
+    settings: Settings | None = None,
+    run_worker: bool | None = None,
+    serving: bool = False,
 ) -> FastAPI:
+    """The application. `serving`: this process exists to serve it (huitian serve), so the garbage
+    collector is tuned for that once it has started (lib/gctune.py); not for tests and embedders."""
     settings = settings or get_settings()
     db = Database(database_url or settings.database_url)
     try:
@@ -54,6 +61,8 @@ def create_app(
             functools.partial(orders_api.create_batch, db), max_batch=64, workers=1 if db.is_sqlite else 4
         )
         app.state.order_intake.start()
+        if serving:
+            gctune.tune_for_serving()
         yield
         await app.state.order_intake.stop()
         if task is not None:
@@ -135,3 +144,8 @@ def create_app(
 
     document_error_bodies(app)
     return app
+
+
+def create_served_app() -> FastAPI:
+    """Factory for `huitian serve --workers N` (uvicorn imports it in each worker process)."""
+    return create_app(serving=True)

@@ -184,7 +184,7 @@ def _serve(url: str, host: str, port: int, workers: int) -> None:
 
         os.environ["HUITIAN_DATABASE_URL"] = url
         uvicorn.run(
-            "huitian.app:create_app",
+            "huitian.app:create_served_app",
             factory=True,
             host=host,
             port=port,
@@ -193,7 +193,7 @@ def _serve(url: str, host: str, port: int, workers: int) -> None:
             access_log=False,
         )
         return
-    uvicorn.run(create_app(url), host=host, port=port, log_level="info", access_log=False)
+    uvicorn.run(create_app(url, serving=True), host=host, port=port, log_level="info", access_log=False)
 
 
 @app.command()
