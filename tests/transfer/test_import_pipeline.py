@@ -81,7 +81,7 @@ def reader_processes() -> list[int]:
 
 def imported(db, path: Path, **options) -> tuple[dict, list, list, list]:
     """Import in a transaction that is rolled back: the report, the progress calls, and the stored
-    orders and events (every column)."""
+    orders and events (every column but the ids)."""
     calls: list[tuple[int, int]] = []
     with db.write() as session:
         report = transfer_service.import_orders(
@@ -90,6 +90,11 @@ def imported(db, path: Path, **options) -> tuple[dict, list, list, list]:
         orders = [dict(r) for r in session.execute(text("SELECT * FROM orders ORDER BY id")).mappings()]
         events = [dict(r) for r in session.execute(text("SELECT * FROM order_events ORDER BY id")).mappings()]
         session.rollback()
+    # ids in order of the rows (PostgreSQL's sequences go on after a rollback): positions instead
+    position = {o.pop("id"): n for n, o in enumerate(orders)}
+    for e in events:
+        e.pop("id")
+        e["order_id"] = position[e["order_id"]]
     return report.to_dict(), calls, orders, events
 
 
