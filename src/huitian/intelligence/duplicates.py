@@ -338,10 +338,6 @@ class DuplicateIndex:
             slots, gap = slots[ok], gap[ok]
             if slots.shape[0] == 0:
                 return []
-            scratch = self._scratch
-            scratch[qcols] = qvals
-            text = (scratch[self._cols[slots]] * self._vals[slots]).sum(axis=1)
-            scratch[qcols] = 0.0
             lat, lon = self._lat[slots], self._lon[slots]
             if q.has_point:
                 dy = (lat - q.lat) * EARTH_M_PER_DEG
@@ -349,18 +345,30 @@ class DuplicateIndex:
                 dist = np.sqrt(dx * dx + dy * dy)  # NaN where the candidate has no point
             else:
                 dist = np.full(slots.shape[0], np.nan)
-            q_area = self._intern("a", q.area_path, add=False)
             q_phone = self._intern("p", q.phone, add=False)
-            same_area = self._area[slots] == q_area if q.area_path else np.zeros(len(slots), bool)
             caller = self._phone[slots] == q_phone if q.phone else np.zeros(len(slots), bool)
             asset = self._asset[slots] == q.asset_id if q.asset_id is not None else np.zeros(len(slots), bool)
+            far = ~np.isnan(dist) & (dist > self.radius_m) & ~caller & ~asset
+            if threshold > 0 and far.any():
+                # Another place scores 0 whatever the text says: drop those before the text is scored
+                # (most of the 3×3 cells around the point lie outside its radius).
+                near_enough = ~far
+                slots, gap, dist = slots[near_enough], gap[near_enough], dist[near_enough]
+                caller, asset, far = caller[near_enough], asset[near_enough], far[near_enough]
+                if slots.shape[0] == 0:
+                    return []
+            scratch = self._scratch
+            scratch[qcols] = qvals
+            text = (scratch[self._cols[slots]] * self._vals[slots]).sum(axis=1)
+            scratch[qcols] = 0.0
+            q_area = self._intern("a", q.area_path, add=False)
+            same_area = self._area[slots] == q_area if q.area_path else np.zeros(len(slots), bool)
             ids = self._ids[slots]
         w = self.weights
         near = np.where(np.isnan(dist), 0.0, np.clip(1.0 - np.nan_to_num(dist) / self.radius_m, 0.0, 1.0))
         # Without two points, the same area counts as half-near.
         near = np.where(np.isnan(dist) & same_area, 0.5, near)
         recent = 1.0 - gap / self.window_s
-        far = ~np.isnan(dist) & (dist > self.radius_m) & ~caller & ~asset
         score = w.text * text + w.near * near + w.recent * recent + w.same_caller * caller
         score = np.minimum(score + w.same_asset * asset, 1.0)
         score[far] = 0.0  # another place: a different matter whatever the text says
