@@ -75,6 +75,21 @@ def test_the_workspace_lists_the_queue_with_suggestions_and_duplicates(api, brow
     assert op.get("/workspace/panel/99999999").status_code == 404
 
 
+def test_an_order_past_dispatch_shows_no_dispatch_form_in_the_workspace(api, browser):
+    order = api.create(lat=IN_G1[1], lon=IN_G1[0], description="龙泽苑东门三盏路灯不亮,晚上看不清路")
+    api.create(lat=IN_G1[1], lon=IN_G1[0], description="龙泽苑东门三盏路灯不亮,晚上漆黑看不清路")
+    op = browser("operator")
+    before = op.get(f"/workspace/panel/{order['number']}").text
+    assert 'id="ws-dispatch"' in before and "并入此单" in before
+    api.act("operator", order, "dispatch", unit="ST1")
+    after = op.get(f"/workspace/panel/{order['number']}").text
+    assert 'id="ws-dispatch"' not in after and 'id="ws-no-dispatch"' in after and "待签收" in after
+    closed = api.create(type="consultation", description="咨询公积金提取办法")
+    api.act("operator", closed, "answer", text="请携带身份证到公积金中心办理")
+    done = op.get(f"/workspace/panel/{closed['number']}").text
+    assert 'id="ws-dispatch"' not in done and 'id="ws-no-dispatch"' in done
+
+
 def test_dispatch_with_co_units_is_one_step_of_several_events(api, browser):
     order = api.create(lat=IN_G1[1], lon=IN_G1[0], category_code="010101")
     op = browser("operator")
