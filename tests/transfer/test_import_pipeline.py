@@ -117,6 +117,23 @@ def test_the_pipeline_stores_and_reports_exactly_what_one_process_does(db, tmp_p
         assert report["written"] == len(orders) == 0
 
 
+def test_an_xlsx_file_through_the_pipeline_is_stored_as_in_one_process(db, tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(HEADER)
+    for row in rows(40):
+        row = list(row)  # (the bad rows are shared)
+        row[4:6] = [float(v) if v else None for v in row[4:6]]  # numbers in cells, as Excel holds them
+        row[6] = datetime.fromisoformat(row[6]) if row[6][:4] == "2024" and row[6][5:7] != "13" else row[6]
+        sheet.append(row)
+    book.save(tmp_path / "in.xlsx")
+    alone = imported(db, tmp_path / "in.xlsx", partial=True, pipeline=False)
+    assert imported(db, tmp_path / "in.xlsx", partial=True, pipeline=True) == alone
+    assert alone[0]["written"] == 32 and alone[0]["bad"] == 8
+
+
 def test_a_small_file_is_read_in_this_process_and_a_large_one_in_a_second(db, tmp_path, monkeypatch):
     path = write_csv(tmp_path / "in.csv", rows(20))
     seen: list[list[int]] = []

@@ -315,6 +315,9 @@ def read_in_process(
             pass_fds=(write_end,),
             env=env,
         )
+    except OSError as exc:
+        os.close(read_end)
+        raise ReaderFailed(f"cannot start the reading process: {exc}", field="file") from exc
     finally:
         os.close(write_end)
     stream = os.fdopen(read_end, "rb")

@@ -23,6 +23,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -261,7 +262,10 @@ class _Writer:
     id, then the per-row columns, then the shape's, so that a row is the concatenation of three tuples.
     Ids come in bulk (orders.service._allocate_ids), and both tables are filled by the driver's
     executemany of plain tuples, each template's values passed once through the columns' own bind
-    processors, so what is stored is what a Core insert() would store."""
+    processors, so what is stored is what a Core insert() would store. A column that is NULL in every
+    row of a chunk and has no default in the database is left out of that chunk's INSERT (it is stored
+    as NULL all the same): half the orders' columns are NULL in a new order, and binding them was about
+    a third of the insert's cost (measured with 200,000 rows)."""
 
     PER_ROW = ("title", "description", "address", "citizen_name", "citizen_phone")
     PLACE = ("lat", "lon", "source_crs", "area_id", "area_path")
@@ -277,21 +281,47 @@ class _Writer:
             "order_id",
             *(c.key for c in self.events.columns if c.key not in ("id", "order_id")),
         ]
-        self.order_sql, self.order_procs = self._sql(self.orders, self.order_keys)
-        self.event_sql, self.event_procs = self._sql(self.events, self.event_keys)
+        self.order_procs = self._procs(self.orders, self.order_keys)
+        self.event_procs = self._procs(self.events, self.event_keys)
+        # the columns that may be left out when NULL: no default on the database's side
+        self.order_nullable = [self.orders.c[k].server_default is None for k in self.order_keys]
+        self.event_nullable = [self.events.c[k].server_default is None for k in self.event_keys]
+        self.statements: dict[tuple, tuple[str, Callable | None]] = {}
         cut = 1 + len(self.PER_ROW)
         self.place_procs = self.order_procs[cut : cut + len(self.PLACE)]
         self.shapes: dict[tuple, _Shape | DomainError] = {}
         self.written = 0
 
-    def _sql(self, table, keys: list[str]) -> tuple[str, list]:
-        quote = self.dialect.identifier_preparer
-        columns = [table.c[k] for k in keys]
-        names = ", ".join(quote.quote(c.name) for c in columns)
-        mark = "?" if self.dialect.paramstyle == "qmark" else "%s"
-        marks = ", ".join([mark] * len(columns))
-        sql = f"INSERT INTO {quote.format_table(table)} ({names}) VALUES ({marks})"
-        return sql, [c.type.dialect_impl(self.dialect).bind_processor(self.dialect) for c in columns]
+    def _procs(self, table, keys: list[str]) -> list:
+        return [table.c[k].type.dialect_impl(self.dialect).bind_processor(self.dialect) for k in keys]
+
+    def _statement(self, table, keys: list[str], kept: tuple[bool, ...]) -> tuple[str, Callable | None]:
+        """The INSERT naming the kept columns, and the getter that takes their values from a full row
+        (None: all are kept)."""
+        statement = self.statements.get((table.name, kept))
+        if statement is None:
+            quote = self.dialect.identifier_preparer
+            names = ", ".join(
+                quote.quote(table.c[k].name) for k, keep in zip(keys, kept, strict=True) if keep
+            )
+            mark = "?" if self.dialect.paramstyle == "qmark" else "%s"
+            marks = ", ".join([mark] * sum(kept))
+            sql = f"INSERT INTO {quote.format_table(table)} ({names}) VALUES ({marks})"
+            getter = None if all(kept) else itemgetter(*(i for i, keep in enumerate(kept) if keep))
+            statement = self.statements[(table.name, kept)] = (sql, getter)
+        return statement
+
+    @staticmethod
+    def _kept(nullable: list[bool], parts: list[tuple[int, list[tuple]]]) -> tuple[bool, ...]:
+        """Which columns of the full rows to name: those that may not be left out, and those that are not
+        NULL somewhere in `parts`, each (the position of a run of columns, the runs of every row)."""
+        kept = [not n for n in nullable]
+        for start, runs in parts:
+            for run in runs:
+                for j, value in enumerate(run):
+                    if value is not None:
+                        kept[start + j] = True
+        return tuple(kept)
 
     @staticmethod
     def _processed(procs: list, values: list) -> tuple:
@@ -370,11 +400,39 @@ class _Writer:
                 (i,) + per + place + s.order for i, (per, place, s) in zip(ids, bodies, strict=True)
             ]
             event_rows = [(e, i) + s.event for e, i, (_, _, s) in zip(event_ids, ids, bodies, strict=True)]
+            used = list({id(s): s for _, _, s in bodies}.values())
+            pers = self._columns([per for per, _, _ in bodies], len(self.PER_ROW))
+            places = {place for _, place, _ in bodies}
+            cut = 1 + len(self.PER_ROW)
+            order_kept = self._kept(
+                self.order_nullable,
+                [
+                    (0, [(0,)]),
+                    (1, pers),
+                    (cut, list(places)),
+                    (cut + len(self.PLACE), [s.order for s in used]),
+                ],
+            )
+            event_kept = self._kept(self.event_nullable, [(0, [(0, 0)]), (2, [s.event for s in used])])
             connection = self.session.connection()
-            connection.exec_driver_sql(self.order_sql, order_rows)
-            connection.exec_driver_sql(self.event_sql, event_rows)
+            for table, keys, kept, rows_ in (
+                (self.orders, self.order_keys, order_kept, order_rows),
+                (self.events, self.event_keys, event_kept, event_rows),
+            ):
+                sql, getter = self._statement(table, keys, kept)
+                connection.exec_driver_sql(sql, rows_ if getter is None else list(map(getter, rows_)))
             self.written += n
         return refused
+
+    @staticmethod
+    def _columns(runs: list[tuple], width: int) -> list[tuple]:
+        """Per column of these equally wide runs, one stand-in run: (value,) where some row has a value
+        there, else (None,), placed at its column (for _kept)."""
+        marks = []
+        for j in range(width):
+            found = next((run[j] for run in runs if run[j] is not None), None)
+            marks.append(found)
+        return [tuple(marks)]
 
 
 # --- export ------------------------------------------------------------------------------------------
