@@ -7,19 +7,17 @@ from __future__ import annotations
 import json
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from pydantic import ValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from huitian.areas import service as areas_service
 from huitian.areas.enums import AreaLevel
 from huitian.areas.schemas import AreaUpdate
 from huitian.auth.deps import OptionalPrincipal, SessionDep, WriteSessionDep
 from huitian.auth.enums import Role
-from huitian.auth.web import admin_page, error_status, field_errors, refused
 from huitian.config import get_settings
 from huitian.errors import DomainError, NotFound
 from huitian.web import render
-from huitian.web.web import page
+from huitian.web.forms import admin_page, found, not_found, refused, submit
 
 router = APIRouter(include_in_schema=False)
 
@@ -45,7 +43,7 @@ def _page(
     areas = areas_service.list_areas(session)
     chosen = next((a for a in areas if a.code == code), None) if code else None
     if code and chosen is None:
-        return page(request, "error.html", principal, {"message": f"未找到区域 {code}。"}, 404)
+        return not_found(request, principal, f"未找到区域 {code}。")
     if chosen is None and areas:
         chosen = next((a for a in areas if a.parent_id is None), areas[0])
     children = [a for a in areas if chosen is not None and a.parent_id == chosen.id]
@@ -155,27 +153,20 @@ def update_area(
 ) -> Response:
     if no := refused(request, principal):
         return no
-    try:
-        area = areas_service.get_by_code(session, code=code)
-    except NotFound:
-        return page(request, "error.html", principal, {"message": f"未找到区域 {code}。"}, 404)
+    area, missing = found(
+        request, principal, lambda: areas_service.get_by_code(session, code=code), f"未找到区域 {code}。"
+    )
+    if missing:
+        return missing
     values = {"name": (name or "").strip(), "population": (population or "").strip(), "active": active or ""}
     body: dict = {"name": values["name"], "population": values["population"] or 0}
     if values["active"] in ("1", "0"):
         body["active"] = values["active"] == "1"
-    try:
-        areas_service.update_area(session, area=area, data=AreaUpdate.model_validate(body))
-        session.commit()
-    except (ValidationError, DomainError) as exc:
-        session.rollback()
-        errors = field_errors(exc)
-        return _page(
-            request,
-            principal,
-            session,
-            code=code,
-            values=values,
-            errors=errors,
-            status_code=error_status(errors, exc),
-        )
-    return RedirectResponse(f"/admin/areas?area={code}", status_code=303)
+    return submit(
+        session,
+        lambda: areas_service.update_area(session, area=area, data=AreaUpdate.model_validate(body)),
+        ok=f"/admin/areas?area={code}",
+        again=lambda errors, status: _page(
+            request, principal, session, code=code, values=values, errors=errors, status_code=status
+        ),
+    )

@@ -4,16 +4,14 @@ time-limit class, unit hint, active)."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
+from fastapi.responses import HTMLResponse, Response
 
 from huitian.auth.deps import OptionalPrincipal, SessionDep, WriteSessionDep
-from huitian.auth.web import admin_page, error_status, field_errors, refused
 from huitian.categories import service as categories_service
 from huitian.categories.schemas import CategoryCreate, CategoryUpdate
-from huitian.errors import DomainError, NotFound
 from huitian.sla.enums import TimeLimitClass
-from huitian.web.web import clean, page
+from huitian.web.forms import admin_page, found, refused, submit
+from huitian.web.web import clean
 
 router = APIRouter(include_in_schema=False)
 
@@ -69,23 +67,20 @@ def create_category(
         {"code": code, "name": name, "parent": parent, "time_limit_class": time_limit_class}
         | {"unit_hint": unit_hint}
     )
-    try:
-        cat = categories_service.create_category(session, data=CategoryCreate.model_validate(values))
-        session.commit()
-    except (ValidationError, DomainError) as exc:
-        session.rollback()
-        errors = field_errors(exc)
-        return _list(
-            request, principal, session, values=values, errors=errors, status_code=error_status(errors, exc)
-        )
-    return RedirectResponse(f"/admin/categories/{cat.code}", status_code=303)
+    return submit(
+        session,
+        lambda: categories_service.create_category(session, data=CategoryCreate.model_validate(values)),
+        ok=lambda cat: f"/admin/categories/{cat.code}",
+        again=lambda errors, status: _list(
+            request, principal, session, values=values, errors=errors, status_code=status
+        ),
+    )
 
 
 def _cat_or_404(request, principal, session, code: str):
-    try:
-        return categories_service.get_by_code(session, code=code), None
-    except NotFound:
-        return None, page(request, "error.html", principal, {"message": f"未找到分类 {code}。"}, 404)
+    return found(
+        request, principal, lambda: categories_service.get_by_code(session, code=code), f"未找到分类 {code}。"
+    )
 
 
 def _edit(request, principal, session, cat, *, values=None, errors=None, status_code=200) -> Response:
@@ -140,20 +135,19 @@ def update_category(
         body["time_limit_class"] = values["time_limit_class"]
     if values["active"] in ("1", "0"):
         body["active"] = values["active"] == "1"
-    try:
-        categories_service.update_category(session, category=cat, data=CategoryUpdate.model_validate(body))
-        session.commit()
-    except (ValidationError, DomainError) as exc:
-        session.rollback()
-        errors = field_errors(exc)
-        cat = categories_service.get_by_code(session, code=code)
-        return _edit(
+    return submit(
+        session,
+        lambda: categories_service.update_category(
+            session, category=cat, data=CategoryUpdate.model_validate(body)
+        ),
+        ok=f"/admin/categories/{code}",
+        again=lambda errors, status: _edit(
             request,
             principal,
             session,
-            cat,
+            categories_service.get_by_code(session, code=code),
             values=values,
             errors=errors,
-            status_code=error_status(errors, exc),
-        )
-    return RedirectResponse(f"/admin/categories/{code}", status_code=303)
+            status_code=status,
+        ),
+    )

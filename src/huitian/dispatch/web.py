@@ -5,16 +5,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
 
 from huitian.areas import service as areas_service
 from huitian.auth.deps import OptionalPrincipal, SessionDep, WriteSessionDep
-from huitian.auth.web import admin_page, error_status, field_errors, refused, unit_options
 from huitian.dispatch import service as dispatch_service
 from huitian.dispatch.enums import RuleChange
 from huitian.dispatch.schemas import RuleCreate, RuleUpdate
-from huitian.errors import DomainError, NotFound
-from huitian.web.web import category_options, clean, page
+from huitian.web.forms import admin_page, found, refused, submit, unit_options
+from huitian.web.web import category_options, clean
 
 router = APIRouter(include_in_schema=False)
 CHANGE_LABELS = {c.value: c.label for c in RuleChange}
@@ -62,24 +60,25 @@ def create_rule(
     if no := refused(request, principal):
         return no
     values = clean({"category": category, "area": area, "unit": unit, "note": note})
-    try:
-        data = RuleCreate.model_validate({"unit": "", **values})
-        dispatch_service.create_rule(session, data=data, principal=principal)
-        session.commit()
-    except (ValidationError, DomainError) as exc:
-        session.rollback()
-        errors = field_errors(exc)
-        return _list(
-            request, principal, session, values=values, errors=errors, status_code=error_status(errors, exc)
-        )
-    return RedirectResponse("/admin/routing", status_code=303)
+    return submit(
+        session,
+        lambda: dispatch_service.create_rule(
+            session, data=RuleCreate.model_validate({"unit": "", **values}), principal=principal
+        ),
+        ok="/admin/routing",
+        again=lambda errors, status: _list(
+            request, principal, session, values=values, errors=errors, status_code=status
+        ),
+    )
 
 
 def _rule_or_404(request, principal, session, rule_id: int):
-    try:
-        return dispatch_service.get_rule(session, rule_id=rule_id), None
-    except NotFound:
-        return None, page(request, "error.html", principal, {"message": f"未找到派单规则 {rule_id}。"}, 404)
+    return found(
+        request,
+        principal,
+        lambda: dispatch_service.get_rule(session, rule_id=rule_id),
+        f"未找到派单规则 {rule_id}。",
+    )
 
 
 def _edit(request, principal, session, rule, *, values=None, errors=None, status_code=200) -> Response:
@@ -128,25 +127,22 @@ def update_rule(
         body["unit"] = values["unit"]
     if values["active"] in ("1", "0"):
         body["active"] = values["active"] == "1"
-    try:
-        dispatch_service.update_rule(
+    return submit(
+        session,
+        lambda: dispatch_service.update_rule(
             session, rule=rule, data=RuleUpdate.model_validate(body), principal=principal
-        )
-        session.commit()
-    except (ValidationError, DomainError) as exc:
-        session.rollback()
-        errors = field_errors(exc)
-        rule = dispatch_service.get_rule(session, rule_id=rule_id)
-        return _edit(
+        ),
+        ok=f"/admin/routing/{rule_id}",
+        again=lambda errors, status: _edit(
             request,
             principal,
             session,
-            rule,
+            dispatch_service.get_rule(session, rule_id=rule_id),
             values=values,
             errors=errors,
-            status_code=error_status(errors, exc),
-        )
-    return RedirectResponse(f"/admin/routing/{rule_id}", status_code=303)
+            status_code=status,
+        ),
+    )
 
 
 @router.post("/admin/routing/{rule_id}/deactivate")

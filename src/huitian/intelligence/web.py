@@ -9,11 +9,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from huitian.auth.deps import OptionalPrincipal, SessionDep, WriteSessionDep
-from huitian.auth.web import SECTIONS, refused
 from huitian.errors import DomainError
 from huitian.intelligence import jobs
 from huitian.intelligence import service as intelligence_service
 from huitian.units import service as units_service
+from huitian.web.forms import SECTIONS, refused
 from huitian.web.web import category_options, error_message, page
 
 router = APIRouter(include_in_schema=False)

@@ -6,16 +6,15 @@ from __future__ import annotations
 from datetime import date
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from huitian.auth.deps import OptionalPrincipal, SessionDep, WriteSessionDep
-from huitian.auth.web import admin_page, error_status, field_errors, refused
-from huitian.errors import DomainError
 from huitian.sla import service as sla_service
 from huitian.sla.enums import LimitUnit, PolicyCode
 from huitian.sla.schemas import CalendarDayWrite, PolicyUpdate
-from huitian.web.web import clean, page
+from huitian.web.forms import admin_page, not_found, refused, submit
+from huitian.web.web import clean
 
 router = APIRouter(include_in_schema=False)
 
@@ -81,16 +80,15 @@ def update_policy(
     if no := refused(request, principal):
         return no
     if code not in PolicyCode.__members__.values():
-        return page(request, "error.html", principal, {"message": f"未找到时限 {code}。"}, 404)
+        return not_found(request, principal, f"未找到时限 {code}。")
     values = clean({"amount": amount, "unit": unit, "label": label})
-    try:
-        data = PolicyUpdate.model_validate(values)
-        sla_service.update_policy(session, code=PolicyCode(code), data=data)
-        session.commit()
-    except (ValidationError, DomainError) as exc:
-        session.rollback()
-        errors = field_errors(exc)
-        return _page(
+    return submit(
+        session,
+        lambda: sla_service.update_policy(
+            session, code=PolicyCode(code), data=PolicyUpdate.model_validate(values)
+        ),
+        ok="/admin/sla",
+        again=lambda errors, status: _page(
             request,
             principal,
             session,
@@ -98,9 +96,9 @@ def update_policy(
             policy=code,
             policy_values=values,
             errors=errors,
-            status_code=error_status(errors, exc),
-        )
-    return RedirectResponse("/admin/sla", status_code=303)
+            status_code=status,
+        ),
+    )
 
 
 @router.post("/admin/sla/calendar")
@@ -118,24 +116,27 @@ def set_calendar_day(
     body: dict = {"day": values.get("day"), "note": values.get("note", "")}
     if values.get("kind") in ("holiday", "workday"):
         body["is_workday"] = values["kind"] == "workday"
-    try:
+
+    def save() -> CalendarDayWrite:
         if "is_workday" not in body:
             raise ValidationError.from_exception_data(
                 "CalendarDayWrite", [{"type": "missing", "loc": ("kind",), "input": None}]
             )
         data = CalendarDayWrite.model_validate(body)
         sla_service.set_calendar_day(session, data=data)
-        session.commit()
-    except (ValidationError, DomainError) as exc:
-        session.rollback()
-        errors = field_errors(exc)
-        return _page(
+        return data
+
+    return submit(
+        session,
+        save,
+        ok=lambda data: f"/admin/sla?year={data.day.year}",
+        again=lambda errors, status: _page(
             request,
             principal,
             session,
             year=date.today().year,
             day_values=values,
             errors=errors,
-            status_code=error_status(errors, exc),
-        )
-    return RedirectResponse(f"/admin/sla?year={data.day.year}", status_code=303)
+            status_code=status,
+        ),
+    )

@@ -6,17 +6,15 @@ from __future__ import annotations
 import re
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
+from fastapi.responses import HTMLResponse, Response
 
 from huitian.areas import service as areas_service
 from huitian.auth.deps import OptionalPrincipal, SessionDep, WriteSessionDep
-from huitian.auth.web import admin_page, error_status, field_errors, refused
-from huitian.errors import DomainError, NotFound
 from huitian.units import service as units_service
 from huitian.units.enums import UnitKind
 from huitian.units.schemas import UnitCreate, UnitUpdate
-from huitian.web.web import clean, page
+from huitian.web.forms import admin_page, found, refused, submit
+from huitian.web.web import clean
 
 router = APIRouter(include_in_schema=False)
 
@@ -93,24 +91,22 @@ def create_unit(
     values = clean(
         {"code": code, "name": name, "kind": kind, "parent": parent, "phone": phone, "areas": areas}
     )
-    try:
-        data = UnitCreate.model_validate({**values, "areas": area_list(areas)})
-        unit = units_service.create_unit(session, data=data)
-        session.commit()
-    except (ValidationError, DomainError) as exc:
-        session.rollback()
-        errors = field_errors(exc)
-        return _form(
-            request, principal, session, values=values, errors=errors, status_code=error_status(errors, exc)
-        )
-    return RedirectResponse(f"/admin/units/{unit.code}", status_code=303)
+    return submit(
+        session,
+        lambda: units_service.create_unit(
+            session, data=UnitCreate.model_validate({**values, "areas": area_list(areas)})
+        ),
+        ok=lambda unit: f"/admin/units/{unit.code}",
+        again=lambda errors, status: _form(
+            request, principal, session, values=values, errors=errors, status_code=status
+        ),
+    )
 
 
 def _unit_or_404(request, principal, session, code: str):
-    try:
-        return units_service.get_by_code(session, code=code), None
-    except NotFound:
-        return None, page(request, "error.html", principal, {"message": f"未找到单位 {code}。"}, 404)
+    return found(
+        request, principal, lambda: units_service.get_by_code(session, code=code), f"未找到单位 {code}。"
+    )
 
 
 @router.get("/admin/units/{code}", response_class=HTMLResponse)
@@ -154,21 +150,17 @@ def update_unit(
     body: dict = {"name": values["name"], "phone": values["phone"] or None, "areas": area_list(areas)}
     if values["active"] in ("1", "0"):
         body["active"] = values["active"] == "1"
-    try:
-        data = UnitUpdate.model_validate(body)
-        units_service.update_unit(session, unit=unit, data=data)
-        session.commit()
-    except (ValidationError, DomainError) as exc:
-        session.rollback()
-        errors = field_errors(exc)
-        unit = units_service.get_by_code(session, code=code)
-        return _form(
+    return submit(
+        session,
+        lambda: units_service.update_unit(session, unit=unit, data=UnitUpdate.model_validate(body)),
+        ok=f"/admin/units/{code}",
+        again=lambda errors, status: _form(
             request,
             principal,
             session,
-            unit=unit,
+            unit=units_service.get_by_code(session, code=code),
             values=values,
             errors=errors,
-            status_code=error_status(errors, exc),
-        )
-    return RedirectResponse(f"/admin/units/{code}", status_code=303)
+            status_code=status,
+        ),
+    )
