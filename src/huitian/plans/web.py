@@ -28,6 +28,7 @@ from huitian.plans.enums import (
 )
 from huitian.plans.schemas import MicroUpdate, NoteCreate, NoteFollowUp, ReportCreate
 from huitian.web import render
+from huitian.web.forms import not_found, submit
 from huitian.web.web import page, to_login
 
 router = APIRouter(include_in_schema=False)
@@ -77,10 +78,6 @@ def _render(request, principal, name: str, ctx: dict, status_code: int = 200) ->
     return page(request, name, principal, base | ctx, status_code=status_code)
 
 
-def _not_found(request, principal, message: str) -> HTMLResponse:
-    return page(request, "error.html", principal, {"message": message}, 404)
-
-
 def _errors(exc: ValidationError | DomainError) -> dict[str, str]:
     """Field → message, for showing next to each field."""
     if isinstance(exc, DomainError):
@@ -92,6 +89,11 @@ def _errors(exc: ValidationError | DomainError) -> dict[str, str]:
     return out
 
 
+def _status(exc: ValidationError | DomainError) -> int:
+    """The domain error's own status (404 for a task or project out of sight), 422 for a form's error."""
+    return exc.status_code if isinstance(exc, DomainError) else 422
+
+
 def _period_now() -> str:
     return service.today().strftime("%Y-%m")
 
@@ -101,22 +103,20 @@ def _period_now() -> str:
 
 @router.get("/plans", response_class=HTMLResponse)
 def plans_page(request: Request, principal: OptionalPrincipal, session: SessionDep) -> Response:
-    refused = _staff(request, principal)
-    if refused:
-        return refused
+    if no := _staff(request, principal):
+        return no
     plans = service.list_plans(session)
     return _render(request, principal, "plans/list.html", {"plans": plans})
 
 
 @router.get("/plans/{plan_id:int}", response_class=HTMLResponse)
 def plan_page(plan_id: int, request: Request, principal: OptionalPrincipal, session: SessionDep) -> Response:
-    refused = _staff(request, principal)
-    if refused:
-        return refused
+    if no := _staff(request, principal):
+        return no
     try:
         plan = service.read_plan(session, plan_id=plan_id)
     except NotFound:
-        return _not_found(request, principal, f"未找到计划 {plan_id}。")
+        return not_found(request, principal, f"未找到计划 {plan_id}。")
     plan = overview.scoped_plan(plan, session=session, principal=principal)
     sections: list[tuple[str | None, list]] = []
     for task in plan.tasks:
@@ -143,13 +143,12 @@ def plan_page(plan_id: int, request: Request, principal: OptionalPrincipal, sess
 def roadmap_page(
     plan_id: int, request: Request, principal: OptionalPrincipal, session: SessionDep
 ) -> Response:
-    refused = _staff(request, principal)
-    if refused:
-        return refused
+    if no := _staff(request, principal):
+        return no
     try:
         data = overview.roadmap(session, plan_id=plan_id)
     except NotFound:
-        return _not_found(request, principal, f"未找到计划 {plan_id}。")
+        return not_found(request, principal, f"未找到计划 {plan_id}。")
     visible = {t.id for t in _visible_projects(session, principal, plan_id)}
     data["rows"] = [r for r in data["rows"] if r["id"] in visible]
     ctx = {"plan_id": plan_id, "roadmap": data, "echarts": render.vendor_url("echarts/echarts.min.js")}
@@ -165,13 +164,12 @@ def _visible_projects(session: Session, principal: Principal, plan_id: int):
 
 @router.get("/plans/{plan_id:int}/map", response_class=HTMLResponse)
 def map_page(plan_id: int, request: Request, principal: OptionalPrincipal, session: SessionDep) -> Response:
-    refused = _staff(request, principal)
-    if refused:
-        return refused
+    if no := _staff(request, principal):
+        return no
     try:
         projects = _visible_projects(session, principal, plan_id)
     except NotFound:
-        return _not_found(request, principal, f"未找到计划 {plan_id}。")
+        return not_found(request, principal, f"未找到计划 {plan_id}。")
     ctx = {
         "plan_id": plan_id,
         "projects": projects,
@@ -186,15 +184,14 @@ def map_page(plan_id: int, request: Request, principal: OptionalPrincipal, sessi
 def dispatch_page(
     plan_id: int, request: Request, principal: OptionalPrincipal, session: SessionDep
 ) -> Response:
-    refused = _staff(request, principal)
-    if refused:
-        return refused
+    if no := _staff(request, principal):
+        return no
     if principal.is_unit_member:
         return RedirectResponse("/plans/todo", status_code=303)
     try:
         sheet = service.dispatch_sheet(session, plan_id=plan_id)
     except NotFound:
-        return _not_found(request, principal, f"未找到计划 {plan_id}。")
+        return not_found(request, principal, f"未找到计划 {plan_id}。")
     plan = service.get_plan(session, plan_id=plan_id)
     return _render(request, principal, "plans/dispatch.html", {"plan": plan, "sheet": sheet})
 
@@ -240,13 +237,12 @@ def _project_ctx(session: Session, principal: Principal, project_id: int) -> dic
 
 @router.get("/plans/tasks/{task_id:int}", response_class=HTMLResponse)
 def task_page(task_id: int, request: Request, principal: OptionalPrincipal, session: SessionDep) -> Response:
-    refused = _staff(request, principal)
-    if refused:
-        return refused
+    if no := _staff(request, principal):
+        return no
     try:
         ctx = _task_ctx(session, principal, task_id)
     except NotFound:
-        return _not_found(request, principal, f"未找到任务 {task_id}。")
+        return not_found(request, principal, f"未找到任务 {task_id}。")
     return _render(request, principal, "plans/task.html", ctx)
 
 
@@ -254,13 +250,12 @@ def task_page(task_id: int, request: Request, principal: OptionalPrincipal, sess
 def project_page(
     project_id: int, request: Request, principal: OptionalPrincipal, session: SessionDep
 ) -> Response:
-    refused = _staff(request, principal)
-    if refused:
-        return refused
+    if no := _staff(request, principal):
+        return no
     try:
         ctx = _project_ctx(session, principal, project_id)
     except NotFound:
-        return _not_found(request, principal, f"未找到项目 {project_id}。")
+        return not_found(request, principal, f"未找到项目 {project_id}。")
     return _render(request, principal, "plans/project.html", ctx)
 
 
@@ -279,7 +274,7 @@ def _subject_page(request, principal, session, *, task_id, project_id, ctx: dict
             request, principal, "plans/task.html", _task_ctx(session, principal, task_id) | ctx, status
         )
     except NotFound:
-        return _not_found(request, principal, "未找到该任务或项目。")
+        return not_found(request, principal, "未找到该任务或项目。")
 
 
 def _int(value: str | None) -> int | None:
@@ -289,18 +284,17 @@ def _int(value: str | None) -> int | None:
 @router.post("/plans/reports")
 async def submit_report(request: Request, principal: OptionalPrincipal, session: WriteSessionDep) -> Response:
     """A progress report from the task or project page: figures arrive as figure_<target id> fields."""
-    refused = _staff(request, principal)
-    if refused:
-        return refused
+    if no := _staff(request, principal):
+        return no
     form = await request.form()
     values = {k: str(v) for k, v in form.items() if k != "csrf_token"}
     task_id, project_id = _int(values.get("task_id")), _int(values.get("project_id"))
     figures: dict[str, str] = {}
-    errors: dict[str, str] = {}
     for key, value in values.items():
         if key.startswith("figure_") and value.strip():
             figures[key.removeprefix("figure_")] = value.strip()
-    try:
+
+    def save() -> None:
         # The page must be one the user can see before anything is written (404 otherwise).
         if project_id:
             overview.visible_project(session, principal=principal, project_id=project_id)
@@ -316,22 +310,21 @@ async def submit_report(request: Request, principal: OptionalPrincipal, session:
             figures=figures,
         )
         service.submit_report(session, principal=principal, data=data)
-    except NotFound:
-        session.rollback()
-        return _not_found(request, principal, "未找到该任务或项目。")
-    except (ValidationError, DomainError) as exc:
-        session.rollback()
-        errors = _errors(exc)
+
+    def again(errors: dict[str, str], status: int) -> Response:
+        if status == 404:
+            return not_found(request, principal, "未找到该任务或项目。")
         if any(k.startswith("figures") for k in errors):
             errors["figures"] = errors.pop(next(k for k in errors if k.startswith("figures")))
         ctx = {"errors": errors, "values": values}
-        status = exc.status_code if isinstance(exc, DomainError) else 422
         return _subject_page(
             request, principal, session, task_id=task_id, project_id=project_id, ctx=ctx, status=status
         )
-    session.commit()
+
     target = f"/plans/projects/{project_id}" if project_id else f"/plans/tasks/{task_id}"
-    return RedirectResponse(f"{target}?reported=1#reports", status_code=303)
+    return submit(
+        session, save, ok=f"{target}?reported=1#reports", again=again, errors=_errors, status=_status
+    )
 
 
 def _back(next_url: str | None, fallback: str) -> str:
@@ -352,26 +345,32 @@ def add_note(
     next: str = Form(""),
 ) -> Response:
     """A 督办 note on a task or project (planners, supervisors, admins)."""
-    refused = _staff(request, principal)
-    if refused:
-        return refused
+    if no := _staff(request, principal):
+        return no
     tid, pid = _int(task_id), _int(project_id)
-    try:
-        data = NoteCreate(task_id=tid, project_id=pid, text=text.strip(), due=due or None)
-        service.add_note(session, principal=principal, data=data)
-    except (ValidationError, DomainError) as exc:
-        session.rollback()
+
+    def again(errors: dict[str, str], status: int) -> Response:
+        if status == 404:
+            return not_found(request, principal, "未找到该任务或项目。")
         ctx = {
-            "errors": {f"note_{k}": v for k, v in _errors(exc).items()},
+            "errors": {f"note_{k}": v for k, v in errors.items()},
             "values": {"note_text": text, "note_due": due},
         }
-        status = exc.status_code if isinstance(exc, DomainError) else 422
-        if status == 404:
-            return _not_found(request, principal, "未找到该任务或项目。")
         return _subject_page(request, principal, session, task_id=tid, project_id=pid, ctx=ctx, status=status)
-    session.commit()
+
     fallback = f"/plans/projects/{pid}" if pid else f"/plans/tasks/{tid}"
-    return RedirectResponse(_back(next, fallback) + "#notes", status_code=303)
+    return submit(
+        session,
+        lambda: service.add_note(
+            session,
+            principal=principal,
+            data=NoteCreate(task_id=tid, project_id=pid, text=text.strip(), due=due or None),
+        ),
+        ok=_back(next, fallback) + "#notes",
+        again=again,
+        errors=_errors,
+        status=_status,
+    )
 
 
 @router.post("/plans/notes/{note_id:int}/follow-up")
@@ -385,38 +384,33 @@ def follow_up(
     next: str = Form(""),
 ) -> Response:
     """The follow-up of a 督办 note (the responsible unit, or a supervisor), resolved or still open."""
-    refused = _staff(request, principal)
-    if refused:
-        return refused
+    if no := _staff(request, principal):
+        return no
     note = service.get_note(session, note_id=note_id)
     if note is None:
-        return _not_found(request, principal, f"未找到督办事项 {note_id}。")
-    try:
-        if note.project_id:
-            overview.visible_project(session, principal=principal, project_id=note.project_id)
+        return not_found(request, principal, f"未找到督办事项 {note_id}。")
+    task_id, project_id = note.task_id, note.project_id
+
+    def save() -> None:
+        if project_id:
+            overview.visible_project(session, principal=principal, project_id=project_id)
         else:
-            overview.visible_task(session, principal=principal, task_id=note.task_id)
+            overview.visible_task(session, principal=principal, task_id=task_id)
         data = NoteFollowUp(follow_up=follow_up.strip(), resolved=resolved in ("1", "on", "true"))
         service.follow_up_note(session, principal=principal, note_id=note_id, data=data)
-    except NotFound:
-        session.rollback()
-        return _not_found(request, principal, f"未找到督办事项 {note_id}。")
-    except (ValidationError, DomainError) as exc:
-        session.rollback()
-        ctx = {"errors": {f"follow_{note_id}": ";".join(_errors(exc).values())}, "values": {}}
-        status = exc.status_code if isinstance(exc, DomainError) else 422
+
+    def again(errors: dict[str, str], status: int) -> Response:
+        if status == 404:
+            return not_found(request, principal, f"未找到督办事项 {note_id}。")
+        ctx = {"errors": {f"follow_{note_id}": ";".join(errors.values())}, "values": {}}
         return _subject_page(
-            request,
-            principal,
-            session,
-            task_id=note.task_id,
-            project_id=note.project_id,
-            ctx=ctx,
-            status=status,
+            request, principal, session, task_id=task_id, project_id=project_id, ctx=ctx, status=status
         )
-    session.commit()
-    fallback = f"/plans/projects/{note.project_id}" if note.project_id else f"/plans/tasks/{note.task_id}"
-    return RedirectResponse(_back(next, fallback) + "#notes", status_code=303)
+
+    fallback = f"/plans/projects/{project_id}" if project_id else f"/plans/tasks/{task_id}"
+    return submit(
+        session, save, ok=_back(next, fallback) + "#notes", again=again, errors=_errors, status=_status
+    )
 
 
 # --- the micro-project library --------------------------------------------------------------------------
@@ -443,9 +437,8 @@ def micro_page(
     year: int | None = None,
     status: str | None = None,
 ) -> Response:
-    refused = _staff(request, principal)
-    if refused:
-        return refused
+    if no := _staff(request, principal):
+        return no
     year = year if year and 2000 <= year <= 2100 else service.today().year
     ctx = _micro_ctx(session, year, status)
     return _render(
@@ -465,24 +458,28 @@ def micro_status(
     status: str = Form(""),
 ) -> Response:
     """Approve a candidate into the library (入库), or move it on (实施中, 已完成)."""
-    refused = _staff(request, principal)
-    if refused:
-        return refused
+    if no := _staff(request, principal):
+        return no
     micro = service.get_micro(session, micro_id=micro_id)
     if micro is None:
-        return _not_found(request, principal, f"未找到微项目 {micro_id}。")
+        return not_found(request, principal, f"未找到微项目 {micro_id}。")
     year = micro.year
-    try:
-        service.update_micro(session, principal=principal, micro_id=micro_id, data=MicroUpdate(status=status))
-    except (ValidationError, DomainError) as exc:
-        session.rollback()
-        msg = next(iter(_errors(exc).values()))
-        ctx = _micro_ctx(session, year, None) | {"errors": {f"micro_{micro_id}": msg}}
+
+    def again(errors: dict[str, str], code: int) -> Response:
+        ctx = _micro_ctx(session, year, None) | {"errors": {f"micro_{micro_id}": next(iter(errors.values()))}}
         ctx["can_approve"] = principal.role in (Role.ADMIN, Role.PLANNER)
-        code = exc.status_code if isinstance(exc, DomainError) else 422
         return _render(request, principal, "plans/micro.html", ctx, code)
-    session.commit()
-    return RedirectResponse(f"/plans/micro?year={year}#micro-{micro_id}", status_code=303)
+
+    return submit(
+        session,
+        lambda: service.update_micro(
+            session, principal=principal, micro_id=micro_id, data=MicroUpdate(status=status)
+        ),
+        ok=f"/plans/micro?year={year}#micro-{micro_id}",
+        again=again,
+        errors=_errors,
+        status=_status,
+    )
 
 
 # --- a unit's own to-do ------------------------------------------------------------------------------------
@@ -490,8 +487,7 @@ def micro_status(
 
 @router.get("/plans/todo", response_class=HTMLResponse)
 def todo_page(request: Request, principal: OptionalPrincipal, session: SessionDep) -> Response:
-    refused = _staff(request, principal)
-    if refused:
-        return refused
+    if no := _staff(request, principal):
+        return no
     todo = overview.unit_todo(session, unit_id=principal.unit_id) if principal.unit_id else None
     return _render(request, principal, "plans/todo.html", {"todo": todo, "today": service.today()})
