@@ -17,7 +17,7 @@ from huitian.auth.enums import Role
 from huitian.config import get_settings
 from huitian.errors import DomainError, NotFound
 from huitian.web import render
-from huitian.web.forms import admin_page, found, not_found, refused, submit
+from huitian.web.forms import admin_page, found, not_found, refused, stripped, submit
 
 router = APIRouter(include_in_schema=False)
 
@@ -158,7 +158,7 @@ def update_area(
     )
     if missing:
         return missing
-    values = {"name": (name or "").strip(), "population": (population or "").strip(), "active": active or ""}
+    values = stripped(name=name, population=population) | {"active": active or ""}
     body: dict = {"name": values["name"], "population": values["population"] or 0}
     if values["active"] in ("1", "0"):
         body["active"] = values["active"] == "1"

@@ -16,7 +16,16 @@ from huitian.auth.enums import Role
 from huitian.auth.schemas import ApiKeyCreate, UserCreate, UserUpdate
 from huitian.errors import NotFound, Unprocessable
 from huitian.units import service as units_service
-from huitian.web.forms import admin_page, field_errors, found, not_found, refused, submit, unit_options
+from huitian.web.forms import (
+    admin_page,
+    field_errors,
+    found,
+    not_found,
+    refused,
+    stripped,
+    submit,
+    unit_options,
+)
 from huitian.web.web import clean
 
 router = APIRouter(include_in_schema=False)
@@ -148,14 +157,7 @@ def update_user(
     user, missing = _user_or_404(request, principal, session, user_id)
     if missing:
         return missing
-    values = {
-        "display_name": (display_name or "").strip(),
-        "role": (role or "").strip(),
-        "unit": (unit or "").strip(),
-        "area": (area or "").strip(),
-        "phone": (phone or "").strip(),
-        "active": (active or "").strip(),
-    }
+    values = stripped(display_name=display_name, role=role, unit=unit, area=area, phone=phone, active=active)
     # An empty unit, area or phone clears it; an empty name or role leaves it as it is.
     body: dict = {k: values[k] or None for k in ("unit", "area", "phone")}
     body |= {k: values[k] for k in ("display_name", "role") if values[k]}

@@ -10,7 +10,7 @@ from huitian.auth.deps import OptionalPrincipal, SessionDep, WriteSessionDep
 from huitian.categories import service as categories_service
 from huitian.categories.schemas import CategoryCreate, CategoryUpdate
 from huitian.sla.enums import TimeLimitClass
-from huitian.web.forms import admin_page, found, refused, submit
+from huitian.web.forms import admin_page, found, refused, stripped, submit
 from huitian.web.web import clean
 
 router = APIRouter(include_in_schema=False)
@@ -124,12 +124,7 @@ def update_category(
     cat, missing = _cat_or_404(request, principal, session, code)
     if missing:
         return missing
-    values = {
-        "name": (name or "").strip(),
-        "time_limit_class": (time_limit_class or "").strip(),
-        "unit_hint": (unit_hint or "").strip(),
-        "active": (active or "").strip(),
-    }
+    values = stripped(name=name, time_limit_class=time_limit_class, unit_hint=unit_hint, active=active)
     body: dict = {"name": values["name"], "unit_hint": values["unit_hint"] or None}
     if values["time_limit_class"]:
         body["time_limit_class"] = values["time_limit_class"]

@@ -11,7 +11,7 @@ from huitian.auth.deps import OptionalPrincipal, SessionDep, WriteSessionDep
 from huitian.dispatch import service as dispatch_service
 from huitian.dispatch.enums import RuleChange
 from huitian.dispatch.schemas import RuleCreate, RuleUpdate
-from huitian.web.forms import admin_page, found, refused, submit, unit_options
+from huitian.web.forms import admin_page, found, refused, stripped, submit, unit_options
 from huitian.web.web import category_options, clean
 
 router = APIRouter(include_in_schema=False)
@@ -121,7 +121,7 @@ def update_rule(
     rule, missing = _rule_or_404(request, principal, session, rule_id)
     if missing:
         return missing
-    values = {"unit": (unit or "").strip(), "note": (note or "").strip(), "active": (active or "").strip()}
+    values = stripped(unit=unit, note=note, active=active)
     body: dict = {"note": values["note"] or None}
     if values["unit"]:
         body["unit"] = values["unit"]

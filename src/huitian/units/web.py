@@ -13,7 +13,7 @@ from huitian.auth.deps import OptionalPrincipal, SessionDep, WriteSessionDep
 from huitian.units import service as units_service
 from huitian.units.enums import UnitKind
 from huitian.units.schemas import UnitCreate, UnitUpdate
-from huitian.web.forms import admin_page, found, refused, submit
+from huitian.web.forms import admin_page, found, refused, stripped, submit
 from huitian.web.web import clean
 
 router = APIRouter(include_in_schema=False)
@@ -141,12 +141,7 @@ def update_unit(
     unit, missing = _unit_or_404(request, principal, session, code)
     if missing:
         return missing
-    values = {
-        "name": (name or "").strip(),
-        "phone": (phone or "").strip(),
-        "areas": areas or "",
-        "active": active or "",
-    }
+    values = stripped(name=name, phone=phone) | {"areas": areas or "", "active": active or ""}
     body: dict = {"name": values["name"], "phone": values["phone"] or None, "areas": area_list(areas)}
     if values["active"] in ("1", "0"):
         body["active"] = values["active"] == "1"

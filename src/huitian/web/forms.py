@@ -73,6 +73,11 @@ _PYDANTIC_ZH = {
 }
 
 
+def stripped(**fields: str | None) -> dict[str, str]:
+    """The form's fields trimmed, a missing one as "" (where `clean` leaves empty ones out)."""
+    return {name: (value or "").strip() for name, value in fields.items()}
+
+
 def refused(request: Request, principal: Principal | None) -> Response | None:
     """None for an admin; else the login redirect (anonymous) or a 403 page (any other role)."""
     if principal is None:
