@@ -293,20 +293,27 @@ class ReaderFailed(DomainError):
     status_code = 500
 
 
+AHEAD = 2  # chunks received and waiting for the writer, at most (memory stays flat)
+
+
 def read_in_process(
     path: str | Path, columns: dict[str, int], categories: set[str], tz: tzinfo, chunk: int
 ) -> Iterator[Chunk]:
     """The chunks of `chunks`, read and checked by a second process while this one writes: the rows come
-    over a pipe as plain tuples, in order. The pipe holds little, so the reader runs at most about a chunk
-    ahead (memory stays flat). An error of the file (BadRequest) is raised here as it would be in one
-    process; any other end of the reader is a ReaderFailed. Closing the iterator ends the process.
+    over a pipe as plain tuples, in order. A thread of this process takes them off the pipe as they come
+    (while the writer is inside the database, which lets go of the GIL), so that the reader runs up to
+    AHEAD chunks ahead without waiting to be scheduled at the writer's pace. An error of the file
+    (BadRequest) is raised here as it would be in one process; any other end of the reader is a
+    ReaderFailed. Closing the iterator ends the process and the thread.
 
     The process is `python -m huitian.transfer.reader` (not multiprocessing: its spawn would run the
     caller's main script again, and fork would copy the caller's connections and threads)."""
     import os
     import pickle
+    import queue
     import subprocess
     import sys
+    import threading
 
     read_end, write_end = os.pipe()
     env = os.environ | {"PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
@@ -323,31 +330,50 @@ def read_in_process(
     finally:
         os.close(write_end)
     stream = os.fdopen(read_end, "rb")
+    inbox: queue.Queue[tuple] = queue.Queue(maxsize=AHEAD)
+
+    def receive() -> None:
+        message: tuple = ("ended",)
+        try:
+            while True:
+                message = pickle.load(stream)
+                if message[0] != "chunk":
+                    break
+                inbox.put(message)
+        except Exception:  # noqa: BLE001 - EOF, a torn message, a closed pipe: the reader has ended
+            message = ("ended",)
+        inbox.put(message)
+
+    receiver = threading.Thread(target=receive, name="huitian-import-receiver", daemon=True)
     try:
         with contextlib.suppress(OSError):  # if it died at once, its end tells below
             pickle.dump((str(path), columns, categories, tz, chunk), process.stdin)
             process.stdin.close()
+        receiver.start()
         while True:
-            try:
-                message = pickle.load(stream)
-            except (EOFError, pickle.UnpicklingError):
-                code = process.wait(timeout=10)
-                raise ReaderFailed(
-                    f"the reading process ended before the end of the file (exit code {code})", field="file"
-                ) from None
+            message = inbox.get()
             if message[0] == "chunk":
                 yield message[1]
             elif message[0] == "done":
                 return
             elif message[0] == "bad":
                 raise BadRequest(message[1], field=message[2])
-            else:
+            elif message[0] == "failed":
                 raise ReaderFailed(f"the reading process failed: {message[1]}", field="file")
+            else:
+                code = process.wait(timeout=10)
+                raise ReaderFailed(
+                    f"the reading process ended before the end of the file (exit code {code})", field="file"
+                )
     finally:
-        stream.close()
         if process.poll() is None:
             process.kill()
         process.wait()
+        while receiver.is_alive():  # it ends at the pipe's end; it may wait for room in the inbox
+            with contextlib.suppress(queue.Empty):
+                inbox.get_nowait()
+            receiver.join(timeout=0.05)
+        stream.close()
         with contextlib.suppress(OSError):
             process.stdin.close()
 
