@@ -19,11 +19,11 @@ nearly all SQLite's (the order's ten indexes and foreign keys, its event's two).
 PIPELINE_MIN_BYTES are read and checked by a second process while this one writes
 (reader.read_in_process); smaller ones stay in this process.
 `nice -n 10 .venv/bin/python bench/import.py --n 1000000` (SQLite, a 2-core machine shared with other
-work, load 2.3 to 4.4): 12,000 to 21,000 rows/s wall (20,944 at load 3.5: the wall figure follows the
-machine's load), 33,000 to 40,000 rows per CPU-second of the writing process (plus about 7 CPU-seconds
-of the reader's per million rows). Before the pipeline, the check without OrderCreate and the NULL
-columns left out: about 22,000 rows per CPU-second, 17,900 rows/s at best; all in one process now
-(--no-pipeline): 25,000 to 27,000 rows per CPU-second.
+work): at load 1.6 to 2.1, 32,500 / 39,800 / 36,000 rows/s wall in three runs (31,900 with
+--no-pipeline in the same minutes), 37,000 to 41,500 rows per CPU-second of the writing process (plus
+7 to 9 CPU-seconds of the reader's per million rows); at load 3.5 to 4.4 (other engineers' tests) 12,000
+to 21,000 rows/s: the wall figure follows the machine's load. Before (one process, every row through
+OrderCreate, every column bound): 17,900 rows/s, 22,000 rows per CPU-second.
 """
 
 from __future__ import annotations
