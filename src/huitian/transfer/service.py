@@ -180,7 +180,8 @@ def import_orders(
         columns = resolve_columns(header, mapping)
         categories = {c.code for c in categories_service.list_categories(session) if c.active}
     except BaseException:
-        _close(rows)
+        with contextlib.suppress(Exception):  # the error to tell is the one above
+            _close(rows)
         raise
     tz = sla_service.local_tz()
     if pipeline:
