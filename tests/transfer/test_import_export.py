@@ -224,3 +224,28 @@ def test_the_export_drops_control_characters_a_sheet_cannot_hold(api):  # noqa: 
     sheet = load_workbook(io.BytesIO(r.content)).active
     texts = [c for row in sheet.iter_rows(values_only=True) for c in row if isinstance(c, str)]
     assert "路灯不亮,已经一周" in texts
+
+
+def test_rows_without_a_point_are_placed_from_their_address_then_their_description(db, tmp_path):
+    from sqlalchemy import text
+
+    from huitian.intelligence import placement
+
+    placement.invalidate()
+    header = ["类型", "诉求内容", "分类代码", "地址"]
+    rows = [
+        ["投诉", "楼道灯坏了", "010101", "一社区5号楼2单元"],
+        ["投诉", "楼道堆物", "010101", "一社区5号楼2单元"],
+        ["投诉", "二街道菜市场门口积水", "010101", "门口"],
+        ["咨询", "咨询社保卡办理流程", "", "不知道"],
+    ]
+    path = write_csv(tmp_path / "in.csv", rows, header=header)
+    with db.write() as session:
+        assert transfer_service.import_orders(session, path=path).written == 4
+        stored = session.execute(text("SELECT area_path, lat, source_crs FROM orders ORDER BY id")).all()
+    assert [tuple(r) for r in stored] == [
+        ("/D1/S1/C1/", None, None),
+        ("/D1/S1/C1/", None, None),
+        ("/D1/S2/", None, None),
+        (None, None, None),
+    ]

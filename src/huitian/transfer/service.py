@@ -46,6 +46,7 @@ from huitian.auth.service import Principal
 from huitian.categories import service as categories_service
 from huitian.db import utcnow
 from huitian.errors import BadRequest, DomainError
+from huitian.intelligence import placement as intelligence_placement
 from huitian.lib import xlsx
 from huitian.orders import service as orders_service
 from huitian.orders.enums import Channel, EventKind, OrderStatus, OrderType, Priority
@@ -298,6 +299,10 @@ class _Writer:
         # the columns that may be left out when NULL: no default on the database's side
         self.order_nullable = [self.orders.c[k].server_default is None for k in self.order_keys]
         self.event_nullable = [self.events.c[k].server_default is None for k in self.event_keys]
+        # Rows without a point are placed from their address (then description) text, as create_orders
+        # places them: the gazetteer's answer per address is kept for the import (addresses repeat).
+        self.gazetteer_known = bool(intelligence_placement.gazetteer(session)[1])
+        self.by_address: dict[str, tuple[int, str] | None] = {}
         self.statements: dict[tuple, tuple[str, Callable | None]] = {}
         cut = 1 + len(self.PER_ROW)
         self.place_procs = self.order_procs[cut : cut + len(self.PLACE)]
@@ -393,10 +398,13 @@ class _Writer:
                 refused.append((line, shape))
                 continue
             per = ((title or title_from(description)).strip(), description, address, name, phone)
+            place = shape.place
             if lat is not None and lon is not None:
                 pointed.append(len(bodies))
                 points.append((lon, lat))
-            bodies.append((per, shape.place, shape))
+            elif self.gazetteer_known and (where := self._place_text(address, description)) is not None:
+                place = self._processed(self.place_procs, [None, None, None, *where])
+            bodies.append((per, place, shape))
         if points:
             procs = self.place_procs
             placed = areas_service.locate_many(self.session, points)
@@ -435,6 +443,15 @@ class _Writer:
                 connection.exec_driver_sql(sql, rows_ if getter is None else list(map(getter, rows_)))
             self.written += n
         return refused
+
+    def _place_text(self, address: str | None, description: str | None) -> tuple[int, str] | None:
+        """(area id, area path) the address names, else the description (intelligence.placement)."""
+        if address:
+            if address not in self.by_address:
+                self.by_address[address] = intelligence_placement.place_text(self.session, address=address)
+            if (where := self.by_address[address]) is not None:
+                return where
+        return intelligence_placement.place_text(self.session, address=None, description=description)
 
     @staticmethod
     def _columns(runs: list[tuple], width: int) -> list[tuple]:
