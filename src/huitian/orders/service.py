@@ -143,11 +143,11 @@ def _insert_orders(
     dues: dict[str, datetime] = {}  # one `now` for the batch: one deadline per time-limit class
     for data, principal in items:
         try:
-            row = _order_values(session, data=data, principal=principal, now=now, dues=dues)
+            row = order_values(session, data=data, principal=principal, now=now, dues=dues)
         except DomainError as exc:
             results.append(exc)
             continue
-        event = _event_values(
+        event = event_values(
             order_id=None,
             kind=EventKind.CREATED,
             principal=principal,
@@ -165,8 +165,8 @@ def _insert_orders(
         return results
     order_table, event_table = Order.__table__, OrderEvent.__table__
     for order_id, event_id, (row, event) in zip(
-        _allocate_ids(session, order_table, len(written)),
-        _allocate_ids(session, event_table, len(written)),
+        allocate_ids(session, order_table, len(written)),
+        allocate_ids(session, event_table, len(written)),
         written,
         strict=True,
     ):
@@ -176,7 +176,7 @@ def _insert_orders(
     return results
 
 
-def _allocate_ids(session: Session, table, n: int) -> list[int]:
+def allocate_ids(session: Session, table, n: int) -> list[int]:
     """n new primary keys for `table`, so that rows go in as one plain multi-row INSERT (RETURNING in
     parameter order would make SQLAlchemy insert row by row). PostgreSQL: from the column's sequence.
     SQLite: above the current maximum, safe because a write transaction holds the database's write lock
@@ -188,7 +188,7 @@ def _allocate_ids(session: Session, table, n: int) -> list[int]:
     return list(range(start + 1, start + n + 1))
 
 
-def _order_values(
+def order_values(
     session: Session,
     *,
     data: OrderCreate,
@@ -218,7 +218,7 @@ def _order_values(
     return dict(
         channel=channel.value,
         type=data.type.value,
-        title=(data.title or _title_from(data.description)).strip(),
+        title=(data.title or title_from(data.description)).strip(),
         description=data.description,
         category_id=category.id if category else None,
         priority=data.priority.value,
@@ -283,7 +283,7 @@ class Created:
     event: OrderEvent
 
 
-def _title_from(description: str) -> str:
+def title_from(description: str) -> str:
     first = description.strip().splitlines()[0]
     return first[:30]
 
@@ -305,7 +305,7 @@ def time_limit_class(category: Category | None, priority: Priority | str) -> Tim
 # --- events ---------------------------------------------------------------------------------------
 
 
-def _event_values(
+def event_values(
     *,
     order_id: int | None,
     kind: EventKind,
@@ -347,7 +347,7 @@ def add_event(
 ) -> OrderEvent:
     """Append one entry to the order's history (written at the next flush)."""
     event = OrderEvent(
-        **_event_values(
+        **event_values(
             order_id=order.id,
             kind=kind,
             principal=principal,

@@ -267,13 +267,13 @@ class _Shape:
 class _Writer:
     """Writes checked rows (reader.ROW_FIELDS) as new orders with their `created` events, in bulk.
 
-    The columns of a new order come from orders.service (the same _order_values and _event_values that
+    The columns of a new order come from orders.service (the same order_values and event_values that
     create_orders uses), computed once per *shape* of row (type, category, priority, receipt time):
     rows of one shape differ only in their texts, contact and place, which are set per row (placement
     through areas.service.locate_many, once per chunk). A `created` event of one shape is the same for
     every order (the hash covers no order id), so its hash is computed once too. The INSERTs name the
     id, then the per-row columns, then the shape's, so that a row is the concatenation of three tuples.
-    Ids come in bulk (orders.service._allocate_ids), and both tables are filled by the driver's
+    Ids come in bulk (orders.service.allocate_ids), and both tables are filled by the driver's
     executemany of plain tuples, each template's values passed once through the columns' own bind
     processors, so what is stored is what a Core insert() would store. A column that is NULL in every
     row of a chunk and has no default in the database is left out of that chunk's INSERT (it is stored
@@ -356,11 +356,11 @@ class _Writer:
             type=kind, description="-", category_code=code, priority=priority, channel=Channel.IMPORT
         )
         try:
-            row = orders_service._order_values(self.session, data=template, principal=self.principal, now=now)
+            row = orders_service.order_values(self.session, data=template, principal=self.principal, now=now)
         except DomainError as exc:
             shape = exc
         else:
-            event = orders_service._event_values(
+            event = orders_service.event_values(
                 order_id=None,
                 kind=EventKind.CREATED,
                 principal=self.principal,
@@ -391,7 +391,7 @@ class _Writer:
         bodies: list[tuple[tuple, tuple, _Shape]] = []
         points: list[tuple[float, float]] = []
         pointed: list[int] = []
-        shapes, title_from = self.shapes, orders_service._title_from
+        shapes, title_from = self.shapes, orders_service.title_from
         for line, kind, code, priority, created, title, description, address, name, phone, lat, lon in rows:
             shape = shapes.get((kind, code, priority, created)) or self._shape(kind, code, priority, created)
             if isinstance(shape, DomainError):
@@ -414,8 +414,8 @@ class _Writer:
                 bodies[i] = (per, self._processed(procs, [lat, lon, "wgs84", area_id, area_path]), shape)
         if bodies:
             n = len(bodies)
-            ids = orders_service._allocate_ids(self.session, self.orders, n)
-            event_ids = orders_service._allocate_ids(self.session, self.events, n)
+            ids = orders_service.allocate_ids(self.session, self.orders, n)
+            event_ids = orders_service.allocate_ids(self.session, self.events, n)
             order_rows = [
                 (i,) + per + place + s.order for i, (per, place, s) in zip(ids, bodies, strict=True)
             ]
