@@ -14,7 +14,7 @@ outside every area, as real mis-placed points do), then times:
 Takes the best of --rounds for each, checks that every method places every point in the same area,
 and prints one JSON line.
 
-Address placement (orders without a point, `intelligence.placement.place_text`): --addresses texts, each
+Address placement (orders without a point, `areas.service.place_text`): --addresses texts, each
 naming a random demo community by its compound name (天通北苑第二社区 → 天通北苑二区) inside a sentence,
 or (one in ten) no place at all; timed against a naive baseline in the same run that tests every name
 form with `in` (longest first), and scored on how many land in the community they name.
@@ -40,13 +40,11 @@ from sqlalchemy import select
 from huitian import migrate
 from huitian.areas import service as areas_service
 from huitian.areas.enums import AreaLevel
+from huitian.areas.gazetteer import LEVEL_RANK, compound_name, names_of
 from huitian.areas.models import Area
 from huitian.db import Database
 from huitian.demo.build import build_demo
-from huitian.demo.textgen import compound_name
-from huitian.intelligence import placement
-from huitian.intelligence.gazetteer import LEVEL_RANK, names_of
-from huitian.intelligence.textprep import normalise
+from huitian.lib.textnorm import normalise
 
 
 def main() -> None:
@@ -163,10 +161,10 @@ def _addresses(session, *, n: int, seed: int) -> dict:
         c = communities[int(rng.integers(len(communities)))]
         texts.append(f"来电人住{compound_name(c.name)}{int(rng.integers(1, 30))}号楼,楼道灯不亮已一周")
         truth.append(c.id)
-    placement.invalidate()
-    placement.place_text(session, address=texts[0])  # build the gazetteer before timing
+    areas_service.invalidate_locator()
+    areas_service.place_text(session, address=texts[0])  # build the gazetteer before timing
     started = time.perf_counter()
-    ours = [placement.place_text(session, address=t) for t in texts]
+    ours = [areas_service.place_text(session, address=t) for t in texts]
     ours_s = time.perf_counter() - started
     forms = sorted(
         ((f, LEVEL_RANK.get(r.level, 0), r.id) for r in rows for f in names_of(r.name, r.level)),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from huitian.demo import catalog
-from huitian.demo.textgen import TextGen, compound_name
+from huitian.demo.textgen import TextGen
 
 TYPES = ("consultation", "help", "complaint", "report", "suggestion", "praise")
 
@@ -53,9 +53,3 @@ def test_consultations_read_like_an_operator_record():
     assert all(t.description.startswith("市民来电咨询") for t in consultations)
     complaints = [t for i, t in enumerate(texts) if TYPES[i % len(TYPES)] == "complaint"]
     assert all("诉求：" in t.description for t in complaints)
-
-
-def test_compound_names_read_as_residents_say_them():
-    assert compound_name("天通北苑第二社区") == "天通北苑二区"
-    assert compound_name("龙泽苑社区") == "龙泽苑"
-    assert compound_name("朱辛庄村") == "朱辛庄村"

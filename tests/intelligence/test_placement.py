@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from huitian.areas import service as areas_service
 from huitian.intelligence import placement
 from huitian.orders.models import Order
 from tests.helpers import create_at, event_kinds
@@ -13,9 +14,9 @@ from tests.helpers import create_at, event_kinds
 
 @pytest.fixture(autouse=True)
 def fresh_gazetteer():
-    placement.invalidate()
+    areas_service.invalidate_locator()
     yield
-    placement.invalidate()
+    areas_service.invalidate_locator()
 
 
 def test_an_address_naming_a_known_community_places_the_order_there(api):
@@ -55,14 +56,13 @@ def test_orders_written_before_the_name_was_known_are_placed_in_bulk_with_an_eve
         unplaced = create_at(session, datetime.now(UTC), description="没有地名")
         assert order.area_id is None
         # The area named by the text is created afterwards (an area edit in another process).
-        from huitian.areas import service as areas_service
         from huitian.areas.enums import AreaLevel
         from huitian.areas.schemas import AreaCreate
 
         areas_service.create_area(
             session, data=AreaCreate(code="C3", name="三社区", level=AreaLevel.COMMUNITY, parent="S2")
         )
-        placement.invalidate()
+        areas_service.invalidate_locator()
         assert placement.place_unplaced(session, batch=1) == 1
         session.commit()
     with db.read() as session:
@@ -77,7 +77,6 @@ def test_the_backfill_is_for_admins_and_places_what_the_text_names(api, db):
 
     with db.write() as session:
         create_at(session, datetime.now(UTC), description="路灯坏了", address="四号院")
-        from huitian.areas import service as areas_service
         from huitian.areas.enums import AreaLevel
         from huitian.areas.schemas import AreaCreate
 

@@ -229,9 +229,9 @@ def test_the_export_drops_control_characters_a_sheet_cannot_hold(api):  # noqa: 
 def test_rows_without_a_point_are_placed_from_their_address_then_their_description(db, tmp_path):
     from sqlalchemy import text
 
-    from huitian.intelligence import placement
+    from huitian.areas import service as areas_service
 
-    placement.invalidate()
+    areas_service.invalidate_locator()
     header = ["类型", "诉求内容", "分类代码", "地址"]
     rows = [
         ["投诉", "楼道灯坏了", "010101", "一社区5号楼2单元"],

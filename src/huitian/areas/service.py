@@ -1,4 +1,5 @@
-"""Areas: lookups, CRUD, and point → area placement."""
+"""Areas: lookups, CRUD, and placement: point → area (an STRtree of the areas) and address text → area
+(the gazetteer of their names, gazetteer.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from huitian.areas.enums import AreaLevel
+from huitian.areas.gazetteer import Entry, Gazetteer
 from huitian.areas.models import Area
 from huitian.areas.schemas import AreaCreate, AreaUpdate
 from huitian.db import cache_key
@@ -145,9 +147,12 @@ _lock = threading.Lock()
 
 
 def invalidate_locator() -> None:
+    """Forget the cached placements (STRtrees, gazetteers, names) after area edits in this process; other
+    processes see the edits within the caches' time to live."""
     with _lock:
         _locators.clear()
     _names.clear()
+    _gazetteers.clear()
 
 
 def _locator(session: Session) -> _Locator:
@@ -194,6 +199,37 @@ def locate_many(session: Session, points: Sequence[tuple[float, float]]) -> list
     return [
         (loc.ids[i], loc.paths[i]) if (i := best.get(p)) is not None else None for p in range(len(points))
     ]
+
+
+# Per database: the gazetteer of the active areas' names and (area code → (area id, area path)).
+_gazetteers: TTLCache[tuple[Gazetteer, dict[str, tuple[int, str]]]] = TTLCache(ttl_s=300.0)
+
+
+def _load_gazetteer(session: Session) -> tuple[Gazetteer, dict[str, tuple[int, str]]]:
+    rows = session.execute(
+        select(Area.id, Area.code, Area.name, Area.level, Area.path).where(Area.active.is_(True))
+    ).all()
+    return Gazetteer(Entry(r.name, r.code, r.level) for r in rows), {r.code: (r.id, r.path) for r in rows}
+
+
+def gazetteer(session: Session) -> tuple[Gazetteer, dict[str, tuple[int, str]]]:
+    return _gazetteers.get(cache_key(session), lambda: _load_gazetteer(session))
+
+
+def place_text(
+    session: Session, *, address: str | None, description: str | None = None
+) -> tuple[int, str] | None:
+    """(area id, area path) of the most specific place named in the address, else in the description;
+    None when neither names a known place (地名匹配, for orders that came without coordinates)."""
+    texts = [t for t in (address, description) if t]
+    if not texts:
+        return None
+    gaz, areas = gazetteer(session)
+    for text in texts:
+        found = gaz.match(text)
+        if found is not None and found.code in areas:
+            return areas[found.code]
+    return None
 
 
 # --- GeoJSON import -------------------------------------------------------------------------------

@@ -13,6 +13,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from huitian.areas.gazetteer import compound_name
+
 # Third-level category → (what is wrong, as a clause after the place; what the citizen asks for).
 # A category missing here falls back to generic phrasing built from its name.
 ISSUES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -653,11 +655,3 @@ class TextGen:
         if len(description) > 200:
             description = description[:199] + "。"
         return OrderText(title, description, address, self.citizen_name(), self.mobile())
-
-
-def compound_name(community: str) -> str:
-    """The everyday name of a community's compound: 天通北苑第二社区 → 天通北苑二区, 龙泽苑社区 → 龙泽苑."""
-    base = community.removesuffix("社区")
-    if len(base) >= 3 and base[-2] == "第" and base[-1] in "一二三四五六七八九":
-        return f"{base[:-2]}{base[-1]}区"
-    return base

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from huitian.areas import service as areas_service
 from huitian.auth.deps import AdminPrincipal, CurrentPrincipal, SessionDep, WriteSessionDep
 from huitian.errors import Forbidden
 from huitian.intelligence import placement as intelligence_placement
@@ -98,7 +99,7 @@ def put_settings(body: SettingsRead, _: AdminPrincipal, session: WriteSessionDep
 def place_unplaced(_: AdminPrincipal, session: WriteSessionDep) -> dict[str, int]:
     """Place every order without a point and without an area from its address text (after new area
     names were added, or for imports made before); each placed order gets an event."""
-    intelligence_placement.invalidate()
+    areas_service.invalidate_locator()
     placed = intelligence_placement.place_unplaced(session)
     session.commit()
     return {"placed": placed}

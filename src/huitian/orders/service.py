@@ -16,7 +16,6 @@ from huitian.categories import service as categories_service
 from huitian.categories.models import Category
 from huitian.db import utcnow
 from huitian.errors import DomainError, NotFound, Unprocessable
-from huitian.intelligence import placement as intelligence_placement
 from huitian.lib import chain
 from huitian.lib.geo import to_wgs84
 from huitian.lib.privacy import mask_name, mask_phone
@@ -208,7 +207,7 @@ def order_values(
         if placed is not None:
             area_id, area_path = placed
     if lat is None:  # no point: the gazetteer reads the address, then the description (issue #4)
-        area_id, area_path = intelligence_placement.place_text(
+        area_id, area_path = areas_service.place_text(
             session, address=data.address, description=data.description
         ) or (None, None)
     limit_class = time_limit_class(category, data.priority)

@@ -46,7 +46,6 @@ from huitian.auth.service import Principal
 from huitian.categories import service as categories_service
 from huitian.db import utcnow
 from huitian.errors import BadRequest, DomainError
-from huitian.intelligence import placement as intelligence_placement
 from huitian.lib import xlsx
 from huitian.orders import service as orders_service
 from huitian.orders.enums import Channel, EventKind, OrderStatus, OrderType, Priority
@@ -301,7 +300,7 @@ class _Writer:
         self.event_nullable = [self.events.c[k].server_default is None for k in self.event_keys]
         # Rows without a point are placed from their address (then description) text, as create_orders
         # places them: the gazetteer's answer per address is kept for the import (addresses repeat).
-        self.gazetteer_known = bool(intelligence_placement.gazetteer(session)[1])
+        self.gazetteer_known = bool(areas_service.gazetteer(session)[1])
         self.by_address: dict[str, tuple[int, str] | None] = {}
         self.statements: dict[tuple, tuple[str, Callable | None]] = {}
         cut = 1 + len(self.PER_ROW)
@@ -448,10 +447,10 @@ class _Writer:
         """(area id, area path) the address names, else the description (intelligence.placement)."""
         if address:
             if address not in self.by_address:
-                self.by_address[address] = intelligence_placement.place_text(self.session, address=address)
+                self.by_address[address] = areas_service.place_text(self.session, address=address)
             if (where := self.by_address[address]) is not None:
                 return where
-        return intelligence_placement.place_text(self.session, address=None, description=description)
+        return areas_service.place_text(self.session, address=None, description=description)
 
     @staticmethod
     def _columns(runs: list[tuple], width: int) -> list[tuple]:

@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from huitian.demo.textgen import compound_name
-from huitian.intelligence.textprep import normalise
+from huitian.lib.textnorm import normalise
 
 LEVEL_RANK = {"grid": 4, "community": 3, "street": 2, "district": 1}
 GENERIC = ("社区", "街道", "网格", "地区", "办事处", "村委会", "居委会")
@@ -30,6 +29,14 @@ class Match:
     code: str
     level: str
     name: str
+
+
+def compound_name(community: str) -> str:
+    """The everyday name of a community's compound: 天通北苑第二社区 → 天通北苑二区, 龙泽苑社区 → 龙泽苑."""
+    base = community.removesuffix("社区")
+    if len(base) >= 3 and base[-2] == "第" and base[-1] in "一二三四五六七八九":
+        return f"{base[:-2]}{base[-1]}区"
+    return base
 
 
 def names_of(name: str, level: str) -> set[str]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from huitian.areas.gazetteer import Entry, Gazetteer, compound_name
 from huitian.demo import catalog
-from huitian.intelligence.gazetteer import Entry, Gazetteer
 
 
 def demo_gazetteer() -> Gazetteer:
@@ -24,3 +24,9 @@ def test_a_street_name_alone_places_the_order_in_its_street():
 
 def test_a_text_without_a_known_place_is_not_placed():
     assert demo_gazetteer().match("咨询社保卡办理流程") is None
+
+
+def test_compound_names_read_as_residents_say_them():
+    assert compound_name("天通北苑第二社区") == "天通北苑二区"
+    assert compound_name("龙泽苑社区") == "龙泽苑"
+    assert compound_name("朱辛庄村") == "朱辛庄村"
