@@ -55,14 +55,14 @@ def test_orders_written_before_the_name_was_known_are_placed_in_bulk_with_an_eve
         order = create_at(session, datetime.now(UTC), description="三社区路灯坏了", address="三社区")
         unplaced = create_at(session, datetime.now(UTC), description="没有地名")
         assert order.area_id is None
-        # The area named by the text is created afterwards (an area edit in another process).
+        # The area named by the text is created afterwards.
         from huitian.areas.enums import AreaLevel
         from huitian.areas.schemas import AreaCreate
 
         areas_service.create_area(
             session, data=AreaCreate(code="C3", name="三社区", level=AreaLevel.COMMUNITY, parent="S2")
         )
-        areas_service.invalidate_locator()
+        # Creating it cleared this process's cached gazetteer (other processes: within its time to live).
         assert placement.place_unplaced(session, batch=1) == 1
         session.commit()
     with db.read() as session:
