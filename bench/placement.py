@@ -161,7 +161,7 @@ def _addresses(session, *, n: int, seed: int) -> dict:
         c = communities[int(rng.integers(len(communities)))]
         texts.append(f"来电人住{compound_name(c.name)}{int(rng.integers(1, 30))}号楼,楼道灯不亮已一周")
         truth.append(c.id)
-    areas_service.invalidate_locator()
+    areas_service.invalidate_places()
     areas_service.place_text(session, address=texts[0])  # build the gazetteer before timing
     started = time.perf_counter()
     ours = [areas_service.place_text(session, address=t) for t in texts]

@@ -14,9 +14,9 @@ from tests.helpers import create_at, event_kinds
 
 @pytest.fixture(autouse=True)
 def fresh_gazetteer():
-    areas_service.invalidate_locator()
+    areas_service.invalidate_places()
     yield
-    areas_service.invalidate_locator()
+    areas_service.invalidate_places()
 
 
 def test_an_address_naming_a_known_community_places_the_order_there(api):

@@ -231,7 +231,7 @@ def test_rows_without_a_point_are_placed_from_their_address_then_their_descripti
 
     from huitian.areas import service as areas_service
 
-    areas_service.invalidate_locator()
+    areas_service.invalidate_places()
     header = ["类型", "诉求内容", "分类代码", "地址"]
     rows = [
         ["投诉", "楼道灯坏了", "010101", "一社区5号楼2单元"],

@@ -100,7 +100,7 @@ def create_area(session: Session, *, data: AreaCreate) -> Area:
     _set_geometry(area, data.geometry)
     session.add(area)
     session.flush()
-    invalidate_locator()
+    invalidate_places()
     return area
 
 
@@ -111,7 +111,7 @@ def update_area(session: Session, *, area: Area, data: AreaUpdate) -> Area:
     for key, value in fields.items():
         setattr(area, key, value)
     session.flush()
-    invalidate_locator()
+    invalidate_places()
     return area
 
 
@@ -146,7 +146,7 @@ _locators: dict[str, _Locator] = {}
 _lock = threading.Lock()
 
 
-def invalidate_locator() -> None:
+def invalidate_places() -> None:
     """Forget the cached placements (STRtrees, gazetteers, names) after area edits in this process; other
     processes see the edits within the caches' time to live."""
     with _lock:

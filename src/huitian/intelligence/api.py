@@ -99,7 +99,7 @@ def put_settings(body: SettingsRead, _: AdminPrincipal, session: WriteSessionDep
 def place_unplaced(_: AdminPrincipal, session: WriteSessionDep) -> dict[str, int]:
     """Place every order without a point and without an area from its address text (after new area
     names were added, or for imports made before); each placed order gets an event."""
-    areas_service.invalidate_locator()
+    areas_service.invalidate_places()
     placed = intelligence_placement.place_unplaced(session)
     session.commit()
     return {"placed": placed}
