@@ -11,8 +11,12 @@ from huitian.intelligence.cli import app
 runner = CliRunner()
 
 
-def _write(path: Path, rows: list[dict[str, str]], delimiter: str = ",", bom: bool = True) -> Path:
-    with path.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as handle:
+def _write(
+    path: Path, rows: list[dict[str, str]], delimiter: str = ",", bom: bool = True, encoding: str = "utf-8"
+) -> Path:
+    if encoding == "utf-8" and bom:
+        encoding = "utf-8-sig"
+    with path.open("w", encoding=encoding, newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]), delimiter=delimiter)
         writer.writeheader()
         writer.writerows(rows)
@@ -64,3 +68,21 @@ def test_evaluate_rejects_a_file_that_is_not_a_model(sample, tmp_path: Path) -> 
     args = ["--csv", str(data), "--text-col", "subject", "--label-col", "label"]
     result = runner.invoke(app, ["evaluate", "--model", str(data), *args])
     assert result.exit_code == 2
+
+
+def test_a_gbk_file_reads_as_its_utf8_twin(sample, tmp_path: Path) -> None:
+    from huitian.intelligence.cli import read_columns
+
+    rows = _rows(sample)[:40]
+    utf8 = read_columns(_write(tmp_path / "u.csv", rows), ["subject", "detail"], "label")
+    gbk = read_columns(_write(tmp_path / "g.csv", rows, encoding="gb18030"), ["subject", "detail"], "label")
+    assert gbk == utf8 and len(utf8[0]) == 40
+
+
+def test_an_undecodable_file_is_a_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"subject,label\n" + bytes([0x81, 0x30, 0xFF, 0xFF]) + b",x\n")
+    args = ["train", "--csv", str(bad), "--text-col", "subject", "--label-col", "label"]
+    result = runner.invoke(app, [*args, "--out", str(tmp_path / "m.joblib")])
+    assert result.exit_code == 2
+    assert "编码" in result.output and not (tmp_path / "m.joblib").exists()
