@@ -73,3 +73,21 @@ def test_the_pages_are_for_staff_with_an_area_or_the_centre(app, as_user):
     r = anonymous.get("/topics", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith("/login")
     assert re.search(r"<h1>每月一题</h1>", as_user("planner").get("/topics").text)
+
+
+def test_a_refused_form_keeps_nothing_and_says_why(db, as_user):
+    wid, month = _warning_and_month(db)
+    page = as_user("super1")
+    r = page.post(f"/warnings/{wid}/decision", data={"action": "dismiss"}, follow_redirects=False)
+    assert r.status_code == 422 and "note" in r.text  # a dismissal needs its reason
+    assert f'action="/warnings/{wid}/order"' in page.get("/warnings").text  # still open
+    outsider = as_user("super2").post(f"/warnings/{wid}/decision", data={"action": "acknowledge"})
+    assert outsider.status_code == 404
+
+    data = {"month": month, "area": "G1", "category": "0101", "title": "路灯整治"}
+    topic_url = page.post("/topics", data=data, follow_redirects=False).headers["location"]
+    r = page.post(f"{topic_url}/tasks", data={"unit": "ST1", "title": ""}, follow_redirects=False)
+    assert r.status_code == 422
+    r = page.post(f"{topic_url}/tasks", data={"unit": "NOPE", "title": "排查"}, follow_redirects=False)
+    assert r.status_code in (404, 422) and "NOPE" in r.text
+    assert "排查" not in page.get(topic_url).text

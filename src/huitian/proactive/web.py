@@ -4,17 +4,18 @@ service calls as the JSON API (scope and checks are the service's); plain forms 
 from __future__ import annotations
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from huitian.auth.deps import OptionalPrincipal, SessionDep, WriteSessionDep
 from huitian.db import utcnow
-from huitian.errors import DomainError, NotFound
+from huitian.errors import DomainError
 from huitian.kpi import service as kpi_service
 from huitian.orders import service as orders_service
 from huitian.proactive import service as proactive_service
 from huitian.proactive.enums import WarningStatus
 from huitian.proactive.schemas import TaskCreate, TopicCreate
+from huitian.web.forms import submit
 from huitian.web.web import error_message, page, to_login, validation_message
 
 router = APIRouter(include_in_schema=False)
@@ -31,9 +32,23 @@ def _refused(request: Request, principal) -> Response | None:
 
 
 def _failed(request: Request, principal, exc: DomainError) -> Response:
-    if isinstance(exc, NotFound):
-        return page(request, "error.html", principal, {"message": error_message(exc)}, 404)
+    """The error page with the domain error's message and status (404 for a warning or topic out of sight)."""
     return page(request, "error.html", principal, {"message": error_message(exc)}, exc.status_code)
+
+
+def _save(request: Request, principal, session, save, ok) -> Response:
+    """A form post: `save` and commit, then redirect to `ok`; or nothing kept and the error page (the
+    domain error's status, 422 for a form's bad field)."""
+    return submit(
+        session,
+        save,
+        ok=ok,
+        errors=lambda exc: {
+            "_": validation_message(exc) if isinstance(exc, ValidationError) else error_message(exc)
+        },
+        status=lambda exc: exc.status_code if isinstance(exc, DomainError) else 422,
+        again=lambda errors, status: page(request, "error.html", principal, {"message": errors["_"]}, status),
+    )
 
 
 # --- 未诉先办 -------------------------------------------------------------------------------------------
@@ -73,15 +88,15 @@ def decide(
     refused = _refused(request, principal)
     if refused:
         return refused
-    try:
-        proactive_service.decide_warning(
+    return _save(
+        request,
+        principal,
+        session,
+        lambda: proactive_service.decide_warning(
             session, principal=principal, warning_id=warning_id, action=action, note=note or None
-        )
-    except DomainError as exc:
-        session.rollback()
-        return _failed(request, principal, exc)
-    session.commit()
-    return RedirectResponse("/warnings", status_code=303)
+        ),
+        ok="/warnings",
+    )
 
 
 @router.post("/warnings/{warning_id}/order")
@@ -95,16 +110,17 @@ def to_order(
     refused = _refused(request, principal)
     if refused:
         return refused
-    try:
-        order = proactive_service.warning_order(
-            session, principal=principal, warning_id=warning_id, description=description or None
-        )
-    except DomainError as exc:
-        session.rollback()
-        return _failed(request, principal, exc)
-    number = orders_service.public_number(order)
-    session.commit()
-    return RedirectResponse(f"/orders/{number}", status_code=303)
+    return _save(
+        request,
+        principal,
+        session,
+        lambda: orders_service.public_number(
+            proactive_service.warning_order(
+                session, principal=principal, warning_id=warning_id, description=description or None
+            )
+        ),
+        ok=lambda number: f"/orders/{number}",
+    )
 
 
 # --- 每月一题 -------------------------------------------------------------------------------------------
@@ -159,16 +175,19 @@ def choose(
     refused = _refused(request, principal)
     if refused:
         return refused
-    try:
-        data = TopicCreate(month=month, area=area, category=category, title=title.strip() or None)
-        topic = proactive_service.choose_topic(session, principal=principal, data=data)
-    except ValidationError as exc:
-        return page(request, "error.html", principal, {"message": validation_message(exc)}, 422)
-    except DomainError as exc:
-        session.rollback()
-        return _failed(request, principal, exc)
-    session.commit()
-    return RedirectResponse(f"/topics/{topic.id}", status_code=303)
+    return _save(
+        request,
+        principal,
+        session,
+        lambda: (
+            proactive_service.choose_topic(
+                session,
+                principal=principal,
+                data=TopicCreate(month=month, area=area, category=category, title=title.strip() or None),
+            ).id
+        ),
+        ok=lambda topic_id: f"/topics/{topic_id}",
+    )
 
 
 @router.get("/topics/{topic_id}", response_class=HTMLResponse)
@@ -209,16 +228,15 @@ def add_task(
     refused = _refused(request, principal)
     if refused:
         return refused
-    try:
-        data = TaskCreate(unit=unit.strip(), title=title)
-        proactive_service.add_task(session, principal=principal, topic_id=topic_id, data=data)
-    except ValidationError as exc:
-        return page(request, "error.html", principal, {"message": validation_message(exc)}, 422)
-    except DomainError as exc:
-        session.rollback()
-        return _failed(request, principal, exc)
-    session.commit()
-    return RedirectResponse(f"/topics/{topic_id}", status_code=303)
+    return _save(
+        request,
+        principal,
+        session,
+        lambda: proactive_service.add_task(
+            session, principal=principal, topic_id=topic_id, data=TaskCreate(unit=unit.strip(), title=title)
+        ),
+        ok=f"/topics/{topic_id}",
+    )
 
 
 @router.post("/topics/{topic_id}/tasks/{task_id}/done")
@@ -228,10 +246,12 @@ def finish_task(
     refused = _refused(request, principal)
     if refused:
         return refused
-    try:
-        proactive_service.finish_task(session, principal=principal, topic_id=topic_id, task_id=task_id)
-    except DomainError as exc:
-        session.rollback()
-        return _failed(request, principal, exc)
-    session.commit()
-    return RedirectResponse(f"/topics/{topic_id}", status_code=303)
+    return _save(
+        request,
+        principal,
+        session,
+        lambda: proactive_service.finish_task(
+            session, principal=principal, topic_id=topic_id, task_id=task_id
+        ),
+        ok=f"/topics/{topic_id}",
+    )
