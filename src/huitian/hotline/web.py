@@ -4,8 +4,7 @@ form with the Art. 11 outcome codes, knowledge-base search with "answer at once"
 from __future__ import annotations
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
+from fastapi.responses import HTMLResponse, Response
 
 from huitian.auth.deps import OptionalPrincipal, SessionDep, WriteSessionDep
 from huitian.errors import DomainError
@@ -14,10 +13,25 @@ from huitian.hotline.schemas import AnswerAtOnce
 from huitian.orders import service as orders_service
 from huitian.orders.enums import INTAKE_OUTCOMES, Action, Channel, Outcome
 from huitian.orders.schemas import ActionRequest, OrderCreate
-from huitian.web.web import category_options, clean, error_message, page, to_login, validation_message
+from huitian.web.forms import one_message, submit
+from huitian.web.web import category_options, clean, error_message, page, to_login
 
 router = APIRouter(include_in_schema=False)
 OUTCOMES = [o for o in Outcome if o in INTAKE_OUTCOMES]
+
+
+def _submit(request, principal, session, save, *, values: dict) -> Response:
+    """Save the call's order and go to it; or nothing kept and the entry page again, with what was typed
+    and the error (422 for a bad field or a refused order)."""
+    return submit(
+        session,
+        save,
+        ok=lambda number: f"/orders/{number}",
+        errors=one_message,
+        again=lambda errors, _: _entry(
+            request, principal, session, values=values, error=errors["_"], status=422
+        ),
+    )
 
 
 def _entry(request, principal, session, *, values: dict, error: str | None = None, status: int = 200):
@@ -90,16 +104,12 @@ def hotline_order(
     fields |= {"category_code": category_code, "citizen_name": citizen_name, "citizen_phone": citizen_phone}
     values = clean(fields | {"priority": priority})
     extra = clean({"outcome": outcome, "reason": reason, "link_to": link_to})
-    try:
+
+    def save() -> str:
         data = OrderCreate.model_validate({**values, "channel": Channel.HOTLINE.value})
         close = ActionRequest(
             action=Action.CLOSE, version=1, **{k: extra[k] for k in ("outcome", "reason") if k in extra}
         )
-    except ValidationError as exc:
-        return _entry(
-            request, principal, session, values=values | extra, error=validation_message(exc), status=422
-        )
-    try:
         order = hotline_service.take_call(
             session,
             principal=principal,
@@ -107,14 +117,9 @@ def hotline_order(
             close=close if "outcome" in extra else None,
             link_to=extra.get("link_to"),
         )
-        number = orders_service.public_number(order)
-        session.commit()
-    except DomainError as exc:
-        session.rollback()
-        return _entry(
-            request, principal, session, values=values | extra, error=error_message(exc), status=422
-        )
-    return RedirectResponse(f"/orders/{number}", status_code=303)
+        return orders_service.public_number(order)
+
+    return _submit(request, principal, session, save, values=values | extra)
 
 
 @router.post("/hotline/answer")
@@ -131,15 +136,16 @@ def hotline_answer(
     if refused:
         return refused
     values = clean({"description": description, "citizen_name": citizen_name, "citizen_phone": citizen_phone})
-    try:
-        data = AnswerAtOnce.model_validate({**values, "kb_entry": kb_entry})
-    except ValidationError as exc:
-        return _entry(request, principal, session, values=values, error=validation_message(exc), status=422)
-    try:
-        order = hotline_service.answer_at_once(session, principal=principal, data=data)
-        number = orders_service.public_number(order)
-        session.commit()
-    except DomainError as exc:
-        session.rollback()
-        return _entry(request, principal, session, values=values, error=error_message(exc), status=422)
-    return RedirectResponse(f"/orders/{number}", status_code=303)
+    return _submit(
+        request,
+        principal,
+        session,
+        lambda: orders_service.public_number(
+            hotline_service.answer_at_once(
+                session,
+                principal=principal,
+                data=AnswerAtOnce.model_validate({**values, "kb_entry": kb_entry}),
+            )
+        ),
+        values=values,
+    )

@@ -28,7 +28,7 @@ from huitian.plans.enums import (
 )
 from huitian.plans.schemas import MicroUpdate, NoteCreate, NoteFollowUp, ReportCreate
 from huitian.web import render
-from huitian.web.forms import not_found, submit
+from huitian.web.forms import not_found, own_status, submit
 from huitian.web.web import page, to_login
 
 router = APIRouter(include_in_schema=False)
@@ -87,11 +87,6 @@ def _errors(exc: ValidationError | DomainError) -> dict[str, str]:
         loc = [str(x) for x in err.get("loc", ()) if str(x) != "__root__"]
         out.setdefault(loc[0] if loc else "_", str(err.get("msg", "")).removeprefix("Value error, "))
     return out
-
-
-def _status(exc: ValidationError | DomainError) -> int:
-    """The domain error's own status (404 for a task or project out of sight), 422 for a form's error."""
-    return exc.status_code if isinstance(exc, DomainError) else 422
 
 
 def _period_now() -> str:
@@ -323,7 +318,7 @@ async def submit_report(request: Request, principal: OptionalPrincipal, session:
 
     target = f"/plans/projects/{project_id}" if project_id else f"/plans/tasks/{task_id}"
     return submit(
-        session, save, ok=f"{target}?reported=1#reports", again=again, errors=_errors, status=_status
+        session, save, ok=f"{target}?reported=1#reports", again=again, errors=_errors, status=own_status
     )
 
 
@@ -369,7 +364,7 @@ def add_note(
         ok=_back(next, fallback) + "#notes",
         again=again,
         errors=_errors,
-        status=_status,
+        status=own_status,
     )
 
 
@@ -409,7 +404,7 @@ def follow_up(
 
     fallback = f"/plans/projects/{project_id}" if project_id else f"/plans/tasks/{task_id}"
     return submit(
-        session, save, ok=_back(next, fallback) + "#notes", again=again, errors=_errors, status=_status
+        session, save, ok=_back(next, fallback) + "#notes", again=again, errors=_errors, status=own_status
     )
 
 
@@ -478,7 +473,7 @@ def micro_status(
         ok=f"/plans/micro?year={year}#micro-{micro_id}",
         again=again,
         errors=_errors,
-        status=_status,
+        status=own_status,
     )
 
 

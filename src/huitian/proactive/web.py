@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import ValidationError
 
 from huitian.auth.deps import OptionalPrincipal, SessionDep, WriteSessionDep
 from huitian.db import utcnow
@@ -15,8 +14,8 @@ from huitian.orders import service as orders_service
 from huitian.proactive import service as proactive_service
 from huitian.proactive.enums import WarningStatus
 from huitian.proactive.schemas import TaskCreate, TopicCreate
-from huitian.web.forms import submit
-from huitian.web.web import error_message, page, to_login, validation_message
+from huitian.web.forms import one_message, own_status, submit
+from huitian.web.web import error_message, page, to_login
 
 router = APIRouter(include_in_schema=False)
 LEVELS = {"community": "社区", "grid": "网格", "street": "街道/镇"}
@@ -43,10 +42,8 @@ def _save(request: Request, principal, session, save, ok) -> Response:
         session,
         save,
         ok=ok,
-        errors=lambda exc: {
-            "_": validation_message(exc) if isinstance(exc, ValidationError) else error_message(exc)
-        },
-        status=lambda exc: exc.status_code if isinstance(exc, DomainError) else 422,
+        errors=one_message,
+        status=own_status,
         again=lambda errors, status: page(request, "error.html", principal, {"message": errors["_"]}, status),
     )
 

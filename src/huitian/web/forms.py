@@ -20,8 +20,9 @@ sla) and the plans pages use it, so their POST handlers all read the same:
                                                errors=errors, status_code=status),
         )
 
-A page that reads errors its own way passes `errors=` and `status=` (the plans pages keep pydantic's
-text and the domain error's own status, and answer a 404 page from `again` when status is 404).
+A page that reads errors its own way passes `errors=` and `status=`: `one_message` and `own_status` for
+pages that show one error line with the domain error's own status (hotline, proactive); the plans pages
+keep pydantic's text, and answer a 404 page from `again` when the status is 404.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from huitian.auth.enums import Role
 from huitian.auth.service import Principal
 from huitian.errors import DomainError, NotFound
 from huitian.units import service as units_service
-from huitian.web.web import error_message, page, to_login
+from huitian.web.web import error_message, page, to_login, validation_message
 
 T = TypeVar("T")
 Failure = ValidationError | DomainError
@@ -118,6 +119,16 @@ def field_errors(exc: Failure, default: str = "_") -> dict[str, str]:
             text = str(err.get("msg", ""))
         out.setdefault(key, text)
     return out
+
+
+def one_message(exc: Failure) -> dict[str, str]:
+    """The form's one error line under "_", for pages that show a single message rather than one per field."""
+    return {"_": validation_message(exc) if isinstance(exc, ValidationError) else error_message(exc)}
+
+
+def own_status(exc: Failure) -> int:
+    """The domain error's own status (404 when out of sight, 409 for a clash), 422 for a bad field."""
+    return exc.status_code if isinstance(exc, DomainError) else 422
 
 
 def error_status(exc: Failure) -> int:
