@@ -15,6 +15,7 @@ from huitian.areas.models import Area
 from huitian.auth import service as auth_service
 from huitian.categories.models import Category
 from huitian.demo import catalog
+from huitian.demo.mixes import PATROL_TOPICS
 from huitian.orders.enums import Action, OrderStatus
 from huitian.orders.flows import RULES, STATELESS
 from huitian.orders.models import Assignment, Order, OrderEvent
@@ -135,6 +136,22 @@ def test_the_mixes_look_like_the_hotline(demo_build: DemoBuild):
     assert 0.93 <= st["response_rate"] <= 0.995
     assert st["returned"] > 0 and st["reopened"] > 0 and st["extended"] > 0 and st["unreasonable"] > 0
     assert len(st["open_by_status"]) >= 3
+
+
+def test_grid_patrols_report_what_can_be_seen_in_the_street(demo_db):
+    with demo_db.read() as s:
+        names = dict(s.execute(select(Category.id, Category.name)).tuples().all())
+        parents = dict(s.execute(select(Category.id, Category.parent_id)).tuples().all())
+        patrol = s.execute(
+            select(
+                Order.type, Order.category_id, Order.description, Order.citizen_phone, Order.proactive
+            ).where(Order.channel == "patrol")
+        ).all()
+    assert 0.01 * ORDERS <= len(patrol) <= 0.04 * ORDERS
+    for otype, category_id, description, phone, proactive in patrol:
+        assert otype == "complaint" and proactive and phone is None
+        assert names[parents[category_id]] in PATROL_TOPICS
+        assert description.startswith("网格巡查发现") and "来电" not in description
 
 
 def test_heating_calls_come_in_winter(demo_db):

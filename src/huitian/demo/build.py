@@ -40,6 +40,7 @@ from huitian.demo.mixes import (
     HOUR_WEIGHTS,
     MIN,
     MONTH_VOLUME,
+    PATROL_TOPICS,
     SEASON,
     THIRD_SEASON,
     TOPIC_WEIGHTS,
@@ -412,8 +413,12 @@ def _simulate(
         community = community_of[_parent_code(grid, areas)]
         street = street_of[_parent_code(community, areas)]
         channel = rng.choices(chan_keys, weights=chan_w)[0]
-        if otype == OrderType.CONSULTATION and channel == Channel.PATROL:
-            channel = Channel.HOTLINE
+        if channel == Channel.PATROL:
+            # What a grid worker sees on patrol, reported as the patrol page reports it (intake/patrol.py).
+            if topic in PATROL_TOPICS and otype != OrderType.PRAISE:
+                otype = OrderType.COMPLAINT
+            else:
+                channel = Channel.HOTLINE
         created_by = users["operator"] if channel == Channel.HOTLINE else None
         if channel == Channel.PATROL and grid["id"] == grid_user_area:
             created_by = users["grid_worker"]
@@ -427,6 +432,7 @@ def _simulate(
             street_code=street["code"],
             street_name=street["name"],
             topic=topic,
+            patrol=channel == Channel.PATROL,
         )
         limit = cat["time_limit_class"]
         priority = "urgent" if limit == "emergency" else "normal"

@@ -27,13 +27,19 @@ TYPE_WEIGHTS = {
 }
 ANSWERED_AT_ONCE = 0.86  # share of consultations the operator answers from the knowledge base
 CHANNEL_WEIGHTS = {
-    Channel.HOTLINE: 0.86,
+    Channel.HOTLINE: 0.805,
     Channel.WEB: 0.04,
     Channel.APP: 0.04,
     Channel.WECHAT: 0.03,
-    Channel.PATROL: 0.025,
+    Channel.PATROL: 0.08,  # about 30 % of it lands on a topic seen on patrol (PATROL_TOPICS)
     Channel.QR: 0.005,
 }
+# Second-level categories a grid worker finds on patrol (主动发现): what can be seen in the street and the
+# compounds. A patrol order drawn for any other topic (a rent dispute, a school place) comes by phone instead.
+PATROL_TOPICS = frozenset(
+    {"违法建设", "施工管理", "道路设施", "排水", "垃圾分类", "环境卫生", "街面秩序", "园林绿化", "停车",
+     "共享单车", "消防安全"}
+)  # fmt: skip
 # Second-level category → relative call volume (Huitian's stressed topics weigh more).
 TOPIC_WEIGHTS = {
     "物业管理": 10,

@@ -584,8 +584,10 @@ class TextGen:
         street_code: str = "",
         street_name: str = "",
         topic: str = "",
+        patrol: bool = False,
     ) -> OrderText:
-        """Title, description, address and citizen for one order.
+        """Title, description, address and citizen for one order (`patrol`: found by a grid worker, told
+        as the patrol page tells it, without a caller).
 
         ``category`` is a third-level category name (e.g. "暖气不热"), ``topic`` its second-level name
         (decides road vs. compound addresses and the wording of impacts), ``order_type`` one of
@@ -629,6 +631,11 @@ class TextGen:
             title = (
                 f"关于{where}的{category}" if category.endswith("建议") else f"关于{where}{category}的建议"
             )
+        elif patrol:
+            impact = r.choice(IMPACTS.get(topic, GENERIC_IMPACTS))
+            description = f"网格巡查发现：{place}{issue}" + (f"，{impact}" if impact else "") + "。"
+            description += f"建议{demand}。"
+            title = f"巡查发现{short_place}{category}"
         else:
             opener = {"help": OPENERS_HELP, "report": OPENERS_REPORT}.get(order_type, OPENERS_COMPLAINT)
             when = r.choice(DURATIONS)
@@ -649,7 +656,11 @@ class TextGen:
             verb = {"help": "求助", "report": "举报"}.get(order_type, "反映")
             title = f"{verb}{short_place}{category}" if r.random() < 0.5 else f"{short_place}{category}问题"
         if len(description) < 40:
-            description += FILLERS.get(order_type, "请相关部门核实处理，并及时回复来电人。")
+            description += (
+                "请属地和相关单位尽快核实处置。"
+                if patrol
+                else FILLERS.get(order_type, "请相关部门核实处理，并及时回复来电人。")
+            )
         if len(title) > 30:
             title = title[:30]
         if len(description) > 200:
