@@ -146,3 +146,12 @@ def test_one_phone_number_files_at_most_five_times_an_hour(client, db):
     assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
     with db.read() as session:
         assert len(session.scalars(select(Order.id)).all()) == 5
+
+
+def test_the_place_map_has_the_community_outlines_without_a_tile_server(client):
+    r = client.get("/m/areas.geojson")
+    assert r.status_code == 200 and "public" in r.headers["cache-control"]
+    data = r.json()
+    assert data["type"] == "FeatureCollection"
+    assert [f["properties"] for f in data["features"]] == [{"code": "C1", "name": "一社区"}]
+    assert data["features"][0]["geometry"]["type"] == "Polygon"

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import shapely
 from pydantic import ValidationError
-from shapely.geometry import shape
+from shapely.geometry import mapping, shape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -153,6 +153,7 @@ def invalidate_places() -> None:
         _locators.clear()
     _names.clear()
     _gazetteers.clear()
+    _boundaries.clear()
 
 
 def _locator(session: Session) -> _Locator:
@@ -230,6 +231,36 @@ def place_text(
         if found is not None and found.code in areas:
             return areas[found.code]
     return None
+
+
+# Per database and level: the simplified boundaries for a map without a tile server.
+_boundaries: TTLCache[dict] = TTLCache(ttl_s=300.0)
+
+
+def boundaries(
+    session: Session, *, level: AreaLevel = AreaLevel.COMMUNITY, tolerance: float = 0.0001
+) -> dict:
+    """The active areas of `level` as a GeoJSON FeatureCollection (WGS-84) with `code` and `name`, outlines
+    simplified to `tolerance` degrees (~10 m): a base map that needs no tile server, for picking a place."""
+
+    def load() -> dict:
+        rows = session.execute(
+            select(Area.code, Area.name, Area.geometry)
+            .where(Area.level == level.value, Area.active.is_(True), Area.geometry.is_not(None))
+            .order_by(Area.code)
+        ).all()
+        features = [
+            {
+                "type": "Feature",
+                "properties": {"code": r.code, "name": r.name},
+                "geometry": mapping(shape(r.geometry).simplify(tolerance, preserve_topology=True)),
+            }
+            for r in rows
+            if r.geometry
+        ]
+        return {"type": "FeatureCollection", "features": features}
+
+    return _boundaries.get(f"{cache_key(session)}|{level.value}|{tolerance}", load)
 
 
 # --- GeoJSON import -------------------------------------------------------------------------------

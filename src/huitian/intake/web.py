@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
+from huitian.areas import service as areas_service
 from huitian.auth.deps import OptionalPrincipal, SessionDep, WriteSessionDep
 from huitian.auth.enums import Role
 from huitian.config import get_settings
@@ -80,11 +81,10 @@ def _photos(files: list[UploadFile]) -> list[photos_service.Photo]:
 
 
 def _map_context() -> dict:
-    """Leaflet is used only when set-up put it under /static/vendor and a tile server is configured
-    (government intranets have no internet tiles)."""
-    tiles = get_settings().map_tile_url
-    leaflet = render.vendor_url("leaflet/leaflet.js")
-    return {"leaflet": leaflet if tiles else None, "tiles": tiles}
+    """Leaflet, when set-up put it under /static/vendor; its base map is the intranet tile server when one
+    is configured, else the community outlines from /m/areas.geojson (government intranets have no
+    internet tiles)."""
+    return {"leaflet": render.vendor_url("leaflet/leaflet.js"), "tiles": get_settings().map_tile_url or ""}
 
 
 def _page(request: Request, name: str, context: dict, status_code: int = 200) -> HTMLResponse:
@@ -97,6 +97,12 @@ def _page(request: Request, name: str, context: dict, status_code: int = 200) ->
 @router.get("/m", response_class=HTMLResponse)
 def phone_page(request: Request) -> HTMLResponse:
     return _page(request, "intake/phone.html", {"values": {}, "error": None, "max_photos": 3})
+
+
+@router.get("/m/areas.geojson")
+def phone_areas(session: SessionDep) -> JSONResponse:
+    """The communities' outlines for the place map (public: the boundaries are public information)."""
+    return JSONResponse(areas_service.boundaries(session), headers={"Cache-Control": "public, max-age=3600"})
 
 
 @router.post("/m/suggest")

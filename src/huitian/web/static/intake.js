@@ -6,7 +6,7 @@
   ready(function () {
     var lat = document.querySelector("[data-lat]"), lon = document.querySelector("[data-lon]");
     var status = document.querySelector("[data-locate-status]");
-    var marker = null, map = null;
+    var marker = null, map = null, picked = null;
     function set(la, lo, how) {
       lat.value = la.toFixed(6); lon.value = lo.toFixed(6);
       if (status) status.textContent = how + ":" + lat.value + "," + lon.value;
@@ -24,11 +24,28 @@
       });
     }
     var el = document.getElementById("map");
-    if (el && window.L && el.dataset.tiles) {
+    if (el && window.L) {
+      // The base map: the intranet tile server when one is configured, else the community outlines.
       el.hidden = false;
-      map = L.map(el).setView([40.075, 116.35], 13);  // 回天地区
-      L.tileLayer(el.dataset.tiles, { maxZoom: 19 }).addTo(map);
-      map.on("click", function (e) { set(e.latlng.lat, e.latlng.lng, "已选点"); });
+      map = L.map(el, { attributionControl: false }).setView([40.075, 116.35], 13);  // 回天地区
+      if (el.dataset.tiles) {
+        L.tileLayer(el.dataset.tiles, { maxZoom: 19 }).addTo(map);
+      } else if (el.dataset.areas && window.fetch) {
+        fetch(el.dataset.areas).then(function (r) { return r.json(); }).then(function (data) {
+          var layer = L.geoJSON(data, {
+            style: function () { return { color: "#5f6368", weight: 1, fillColor: "#e8f0fe", fillOpacity: 0.5 }; },
+            onEachFeature: function (f, l) {
+              l.bindTooltip(f.properties.name, { sticky: true });
+              l.on("click", function () { picked = f.properties.name; });  // before the map's click
+            }
+          }).addTo(map);
+          if (layer.getLayers().length && !marker) { map.fitBounds(layer.getBounds()); }
+        }).catch(function () {});
+      }
+      map.on("click", function (e) {
+        set(e.latlng.lat, e.latlng.lng, picked ? "已选点(" + picked + ")" : "已选点");
+        picked = null;
+      });
     }
     var text = document.querySelector("[data-suggest]"), box = document.querySelector("[data-suggestion]");
     if (text && box && window.fetch) {
