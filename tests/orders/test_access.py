@@ -264,3 +264,10 @@ def test_no_authentication_gets_401(client):
 def test_a_forged_token_gets_401(client):
     r = client.get("/api/v1/orders", headers={"Authorization": "Bearer not.a.token"})
     assert r.status_code == 401
+
+
+def test_a_reference_that_cannot_name_an_order_is_404_on_every_database(api, orders):
+    # 14 digits: too short for a public number, too large for any row's id (PostgreSQL's INTEGER).
+    for ref in ("20990101999999", "2147483648", "9" * 30, "20990101" + "9" * 12, "12ab"):
+        r = api.get("operator", f"/api/v1/orders/{ref}")
+        assert r.status_code == 404, (ref, r.status_code, r.text)

@@ -53,13 +53,18 @@ def public_number(order: Order) -> str:
     return f"{day}{order.id:08d}"
 
 
+# The largest id an orders row can have on every database we run on (INTEGER on PostgreSQL).
+MAX_ID = 2**31 - 1
+
+
 def _id_from_ref(ref: str) -> int | None:
+    """The id in an order's reference (its id, or its public number: date + id); None when the reference
+    cannot name an order (not digits, or an id beyond any row's: a typed number too long, say)."""
     ref = ref.strip()
     if not ref.isdigit():
         return None
-    if len(ref) >= 16:
-        return int(ref[8:])
-    return int(ref)
+    order_id = int(ref[8:]) if len(ref) >= 16 else int(ref)
+    return order_id if order_id <= MAX_ID else None
 
 
 # --- scope ----------------------------------------------------------------------------------------
