@@ -120,12 +120,15 @@ class PageErrors:
             if msg.type == "error":
                 self.items.append(f"[{username}] console error on {page.url}: {msg.text} ({msg.location})")
 
+        def on_request_failed(req) -> None:
+            # ERR_ABORTED is the browser dropping a request because the page moved on (a test navigates
+            # while a script is still loading on a busy machine), not a failure of the server.
+            if req.failure != "net::ERR_ABORTED":
+                self.items.append(f"[{username}] request failed: {req.url} ({req.failure})")
+
         page.on("console", on_console)
         page.on("pageerror", lambda exc: self.items.append(f"[{username}] page error on {page.url}: {exc}"))
-        page.on(
-            "requestfailed",
-            lambda req: self.items.append(f"[{username}] request failed: {req.url} ({req.failure})"),
-        )
+        page.on("requestfailed", on_request_failed)
 
     def check(self) -> None:
         assert not self.items, "errors in the browser:\n" + "\n".join(self.items)
