@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from pydantic import ValidationError
-from sqlalchemy import not_, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from huitian.areas.enums import AreaLevel
@@ -509,15 +509,19 @@ def list_requests(
     return views(session, orders=orders[:limit], coarse=anonymous)
 
 
-def _unpublished():
-    """Orders never shown to an anonymous reader: marked private, or closed as a private matter."""
-    return or_(Order.private.is_(True), Order.outcome == Outcome.PRIVATE_MATTER.value)
+def _publishable():
+    """The orders an anonymous reader may see: not marked private, not closed as a private matter (written
+    without NOT over a nullable column: NOT (x OR NULL) is NULL, and would hide every open order)."""
+    return and_(
+        Order.private.is_(False),
+        or_(Order.outcome.is_(None), Order.outcome != Outcome.PRIVATE_MATTER.value),
+    )
 
 
 def _published(session: Session, flt: orders_service.OrderFilter) -> list[Order]:
     """The orders an anonymous list may show, newest first: the filter's status, category (its subtree)
     and created range, without the unpublished ones."""
-    stmt = select(Order).where(not_(_unpublished()))
+    stmt = select(Order).where(_publishable())
     if flt.status:
         stmt = stmt.where(Order.status.in_(flt.status))
     if flt.category:
