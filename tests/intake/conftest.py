@@ -17,8 +17,12 @@ from huitian.auth import service as auth_service
 from huitian.orders.models import Order
 from tests.helpers import api  # noqa: F401  (the quicker `api` fixture)
 
-# The shared folder sits beside the repository's checkout.
-SPEC = Path(__file__).resolve().parents[3] / "shared" / "data" / "open311_spec" / "schema" / "georeport-v2"
+# The shared folder sits beside the repository's checkout (or beside the folder of its worktrees).
+_SPEC_IN = Path("shared") / "data" / "open311_spec" / "schema" / "georeport-v2"
+SPEC = next(
+    (p / _SPEC_IN for p in Path(__file__).resolve().parents[3:5] if (p / _SPEC_IN).is_dir()),
+    Path(__file__).resolve().parents[3] / _SPEC_IN,
+)
 BASE = "/open311/v2"
 IN_G1 = {"lat": "40.07", "long": "116.31"}
 
@@ -75,8 +79,11 @@ class Open311:
         assert r.status_code == 200, r.text
         return r.json()[0]["service_request_id"]
 
-    def get(self, path: str, **params):
-        return self.client.get(f"{BASE}/{path}", params=params)
+    def get(self, path: str, *, key: str | None = "", **params):
+        """A GET with the fixture's api_key in the X-API-Key header (None: anonymous)."""
+        key = self.key if key == "" else key
+        headers = {"X-API-Key": key} if key else {}
+        return self.client.get(f"{BASE}/{path}", params=params, headers=headers)
 
 
 @pytest.fixture

@@ -13,6 +13,8 @@ import pytest
 import requests
 import uvicorn
 
+from huitian.intake import service as intake_service
+
 georeport = pytest.importorskip("georeport")
 
 
@@ -34,7 +36,7 @@ def server(app) -> Iterator[str]:
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
-def test_the_georeport_client_lists_services_and_reads_back_a_posted_request(server, api_key, fmt):
+def test_the_georeport_client_lists_services_and_reads_back_a_posted_request(server, api_key, db, fmt):
     r = requests.post(
         f"{server}/requests.{fmt}",
         data={
@@ -55,12 +57,20 @@ def test_the_georeport_client_lists_services_and_reads_back_a_posted_request(ser
     attributes = definition["attributes"]
     codes = [a["code"] for a in (attributes if fmt == "json" else attributes["attribute"])]
     assert codes == ["type", "priority", "contact"]
+    # The client sends no api_key when it reads: refused until an admin turns public reading on, then
+    # the coarse view (the community's centre, not the posted point).
+    with pytest.raises(requests.HTTPError) as refused:
+        client.get_service_requests(service_code="010101", status="open")
+    assert refused.value.response.status_code == 403
+    with db.write() as session:
+        intake_service.set_public_read(session, enabled=True)
+        session.commit()
     listed = client.get_service_requests(service_code="010101", status="open")
     first = listed[0] if isinstance(listed, list) else listed  # xmltodict: one <request> is a dict
     number = first["service_request_id"]
     one = client.get_service_request(number)
     assert one["service_request_id"] == number and one["status"] == "open"
-    assert one["service_code"] == "010101" and float(one["lat"]) == 40.07
+    assert one["service_code"] == "010101" and float(one["lat"]) == 40.075
     with pytest.raises(requests.HTTPError) as err:
         client.get_service_request("2026010100000099")
     assert err.value.response.status_code == 404

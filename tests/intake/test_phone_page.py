@@ -92,7 +92,8 @@ def test_the_tracking_page_shows_progress_without_personal_data_and_refuses_a_wr
     assert number in page.text and "待派单" in page.text and 'data-kind="created"' in page.text
     assert PHONE not in page.text and NAME not in page.text and "井盖" not in page.text
     assert client.get(f"/m/t/{number}?k=wrong-secret").status_code == 404
-    assert client.get(f"/m/t/{number}").status_code == 404
+    bare = client.get(f"/m/t/{number}")  # the number alone: a form asking for the phone's last digits
+    assert bare.status_code == 200 and 'name="phone4"' in bare.text and "待派单" not in bare.text
 
 
 def _to_replied(quick, order_id: int, reply: str) -> None:

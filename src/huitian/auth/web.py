@@ -15,6 +15,7 @@ from huitian.auth.deps import OptionalPrincipal, SessionDep, WriteSessionDep
 from huitian.auth.enums import Role
 from huitian.auth.schemas import ApiKeyCreate, UserCreate, UserUpdate
 from huitian.errors import NotFound, Unprocessable
+from huitian.intake import service as intake_service
 from huitian.units import service as units_service
 from huitian.web.forms import (
     admin_page,
@@ -230,6 +231,7 @@ def _keys_page(request, principal, session, *, values=None, errors=None, created
         "values": values or {},
         "errors": errors or {},
         "created": created,
+        "open311_public_read": intake_service.public_read(session),
     }
     return admin_page(request, principal, "apikeys.html", context, status_code)
 
@@ -266,6 +268,18 @@ def create_key(
             request, principal, session, values=values, errors=errors, status_code=status
         ),
     )
+
+
+@router.post("/admin/apikeys/open311")
+def set_open311_reading(
+    request: Request, principal: OptionalPrincipal, session: WriteSessionDep, public_read: str = Form("")
+) -> Response:
+    """The jurisdiction's Open311 reading: anonymous callers get coarse views (on) or a 403 (off)."""
+    if no := refused(request, principal):
+        return no
+    intake_service.set_public_read(session, enabled=public_read == "on")
+    session.commit()
+    return RedirectResponse("/admin/apikeys", status_code=303)
 
 
 @router.post("/admin/apikeys/{key_id}/revoke")

@@ -1,5 +1,8 @@
 """Open311 GeoReport v2 under /open311/v2/: discovery, services, service definitions, service requests
-(GET and POST) and tokens, each as .json or .xml. GETs are public; POST needs an api_key.
+(GET and POST) and tokens, each as .json or .xml. Discovery, services and service definitions are
+public; POST needs an api_key; reading requests and tokens needs an api_key (X-API-Key header or the
+`api_key` parameter) unless an admin turned public reading on, and then an anonymous caller gets coarse
+views only (intake/service.py's module note). The setting: GET/PUT /api/v1/open311/settings (admin).
 
 Errors follow the spec, not the rest of the API: a list of {code, description} in the requested
 format, with 400 (bad input), 403 (api_key missing or wrong) or 404 (unknown service, request, token,
@@ -13,15 +16,19 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import functools
+import logging
 import re
 from collections.abc import Callable
 from datetime import datetime
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from huitian.auth.deps import CurrentPrincipal, SessionDep
+from huitian.auth.deps import AdminPrincipal, CurrentPrincipal, SessionDep, WriteSessionDep
+from huitian.auth.service import Principal
 from huitian.db import Database
 from huitian.errors import BadRequest, DomainError, NotFound
 from huitian.intake import open311
@@ -32,6 +39,9 @@ from huitian.sla import service as sla_service
 
 open311_router = APIRouter(prefix="/open311/v2", tags=["open311"])
 photos_router = APIRouter(prefix="/api/v1/orders", tags=["photos"])
+settings_router = APIRouter(prefix="/api/v1/open311", tags=["open311"])
+
+log = logging.getLogger(__name__)
 
 _STATUS = {400: 400, 401: 403, 403: 403, 404: 404, 409: 400, 422: 400}
 _ATTRIBUTE = re.compile(r"^attribute\[([^\]]+)\](\[\])?$")
@@ -59,6 +69,13 @@ def _check_jurisdiction(request: Request, given: str | None = None) -> None:
 def _read(request: Request, fn: Callable):
     with request.app.state.db.read() as session:
         return fn(session)
+
+
+def _reader(request: Request, session: Session) -> Principal | None:
+    """Who reads requests: the api_key's principal (header X-API-Key or parameter api_key), or None for
+    an anonymous caller where public reading is on; else a 403 (intake.service.reader_for)."""
+    key = request.headers.get("x-api-key") or request.query_params.get("api_key")
+    return intake_service.reader_for(session, key=(key or "").strip() or None)
 
 
 @open311_router.get("/discovery.{fmt}", summary="Open311 discovery")
@@ -103,7 +120,9 @@ def _date(request: Request, name: str) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=sla_service.local_tz())
 
 
-@open311_router.get("/requests.{fmt}", summary="Service requests (public)")
+@open311_router.get(
+    "/requests.{fmt}", summary="Service requests (api_key, or coarse if public reading is on)"
+)
 def list_requests(fmt: str, request: Request) -> Response:
     def work() -> Response:
         statuses = _list(request, "status")
@@ -116,7 +135,9 @@ def list_requests(fmt: str, request: Request) -> Response:
             end=_date(request, "end_date"),
             statuses=statuses,
         )
-        found = _read(request, lambda s: intake_service.list_requests(s, query=query))
+        found = _read(
+            request, lambda s: intake_service.list_requests(s, query=query, reader=_reader(request, s))
+        )
         return open311.render(fmt, "service_requests", [open311.request_doc(v) for v in found])
 
     return _answer(request, fmt, work)
@@ -189,10 +210,10 @@ async def create_request(fmt: str, request: Request) -> Response:
     return open311.render(fmt, "service_requests", doc)
 
 
-@open311_router.get("/requests/{ref}.{fmt}", summary="One service request (public)")
+@open311_router.get("/requests/{ref}.{fmt}", summary="One service request (api_key, or coarse if public)")
 def get_request(ref: str, fmt: str, request: Request) -> Response:
     def work() -> Response:
-        found = _read(request, lambda s: intake_service.get_request(s, ref=ref))
+        found = _read(request, lambda s: intake_service.get_request(s, ref=ref, reader=_reader(request, s)))
         return open311.render(fmt, "service_requests", [open311.request_doc(found)])
 
     return _answer(request, fmt, work)
@@ -208,7 +229,9 @@ def get_request_singular(ref: str, fmt: str, request: Request) -> Response:
 def token(token: str, fmt: str, request: Request) -> Response:
     def work() -> Response:
         try:
-            number = _read(request, lambda s: intake_service.token_request(s, token=token))
+            number = _read(
+                request, lambda s: intake_service.token_request(s, token=token, reader=_reader(request, s))
+            )
         except NotFound as exc:
             raise NotFound(f"token {token!r} not found", field="token") from exc
         return open311.render(fmt, "service_requests", [{"service_request_id": number, "token": token}])
@@ -246,6 +269,33 @@ def order_photo_thumb(
     return FileResponse(path, media_type=media, headers=PHOTO_CACHE)
 
 
-router = APIRouter()  # what the app mounts: Open311 and the photos
+# --- the jurisdiction's reading setting, for admins -------------------------------------------------
+
+
+class Open311Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    public_read: bool  # anonymous callers may read coarse views of service requests
+
+
+@settings_router.get("/settings", response_model=Open311Settings, summary="Open311 reading setting (admin)")
+def get_settings(_: AdminPrincipal, session: SessionDep) -> Open311Settings:
+    return Open311Settings(public_read=intake_service.public_read(session))
+
+
+@settings_router.put(
+    "/settings", response_model=Open311Settings, summary="Set Open311 public reading (admin)"
+)
+def put_settings(
+    body: Open311Settings, principal: AdminPrincipal, session: WriteSessionDep
+) -> Open311Settings:
+    enabled = intake_service.set_public_read(session, enabled=body.public_read)
+    session.commit()
+    log.info("open311 public reading %s by %s", "on" if enabled else "off", principal.name)
+    return Open311Settings(public_read=enabled)
+
+
+router = APIRouter()  # what the app mounts: Open311, its setting and the photos
 router.include_router(open311_router)
+router.include_router(settings_router)
 router.include_router(photos_router)

@@ -4,6 +4,7 @@ with the local offset, and errors as the spec writes them (a list of {code, desc
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -101,10 +102,15 @@ ITEMS = {
 }
 
 
+# Characters XML 1.0 cannot carry at all, not even escaped (C0 controls but tab, LF and CR; lone
+# surrogates; U+FFFE/U+FFFF): a description holding one must not make the whole answer malformed.
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return _XML_INVALID.sub("", str(value))
 
 
 def _fill(parent: ET.Element, name: str, value: Any) -> None:

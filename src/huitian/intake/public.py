@@ -3,9 +3,14 @@ view of an order's progress, and rating it online after the reply.
 
 Who files: PUBLIC_RESIDENT, a principal with the resident role and no user id. The order is then a
 citizen's request (channel web, not proactive), its `created` event names "public:web" as actor, and no
-account can see it (the resident scope is `created_by_id == user_id`, and there is no user). The only way
-back to it is the follow-up link `/m/t/{number}?k=<secret>`: the secret is shown once and only its sha256
-is kept (public_filings.token_hash).
+account can see it (the resident scope is `created_by_id == user_id`, and there is no user). The way back
+to it is the follow-up link `/m/t/{number}?k=<secret>`: the secret is shown once and only its sha256 is
+kept (public_filings.token_hash). A resident who gave a phone number and lost the link may also open the
+progress (not rate) with the number and the phone's last four digits (compared in constant time; the
+route limits failures per address and per number). The number alone never opens anything.
+
+The resident may ask that the matter not be published (Order.private): it is then never in Open311's
+public reading.
 
 The public view carries no personal data and no internal notes: the status label, the kinds and times of
 the public steps of the history, the lead unit's name, and the reply text with the citizen's own name and
@@ -126,6 +131,7 @@ def file_request(
     citizen_name: str | None = None,
     citizen_phone: str | None = None,
     photos: list[Photo] | None = None,
+    private: bool = False,
     now: datetime | None = None,
 ) -> Filed:
     """A resident's request from the phone page: an order (channel web, no user), its photos, and the
@@ -148,6 +154,7 @@ def file_request(
         citizen_name=(citizen_name or "").strip() or None,
         citizen_phone=citizen_phone or None,
         channel=Channel.WEB,
+        private=private,
     )
     created = orders_service.create_order(session, data=data, principal=PUBLIC_RESIDENT, now=now)
     order = created.order
@@ -162,10 +169,20 @@ def file_request(
 # --- following --------------------------------------------------------------------------------------
 
 
-def _filed_order(session: Session, *, number: str, token: str | None) -> tuple[Order, PublicFiling]:
-    """The order behind a follow-up link; 404 alike for an unknown number and a wrong secret."""
-    missing = NotFound("no such request, or the link is not valid", field="k")
-    if not token or not number.isdigit():
+def last_four(phone: str | None) -> str | None:
+    """The last four digits of a phone number (digits only), None without four digits."""
+    digits = "".join(ch for ch in (phone or "") if ch.isdigit())
+    return digits[-4:] if len(digits) >= 4 else None
+
+
+def _filed_order(
+    session: Session, *, number: str, token: str | None, phone4: str | None = None
+) -> tuple[Order, PublicFiling]:
+    """The order behind a follow-up link (the secret `token`), or behind its number and the last four
+    digits of the phone given at filing (`phone4`); 404 alike for an unknown number, a wrong secret,
+    wrong digits and an order filed without a phone."""
+    missing = NotFound("no such request, or the link is not valid", field="k" if token else "phone4")
+    if not (token or phone4) or not number.isdigit():
         raise missing
     try:
         order = orders_service.get_for(session, principal=SYSTEM, ref=number)
@@ -174,7 +191,15 @@ def _filed_order(session: Session, *, number: str, token: str | None) -> tuple[O
     filing = session.get(PublicFiling, order.id)
     if orders_service.public_number(order) != number or filing is None:
         raise missing
-    if not hmac.compare_digest(filing.token_hash, hash_token(token)):
+    if token:
+        if not hmac.compare_digest(filing.token_hash, hash_token(token)):
+            raise missing
+        return order, filing
+    known = last_four(order.citizen_phone)
+    given = (phone4 or "").strip()
+    if known is None or not (len(given) == 4 and given.isdigit()):
+        raise missing
+    if not hmac.compare_digest(known.encode(), given.encode()):
         raise missing
     return order, filing
 
@@ -213,9 +238,10 @@ def _masked(text: str | None, order: Order) -> str | None:
     return text
 
 
-def progress(session: Session, *, number: str, token: str | None) -> Progress:
-    """What the follow-up link shows: nothing personal, nothing internal."""
-    order, filing = _filed_order(session, number=number, token=token)
+def progress(session: Session, *, number: str, token: str | None, phone4: str | None = None) -> Progress:
+    """What the follow-up link (or the number with the phone's last four digits) shows: nothing
+    personal, nothing internal."""
+    order, filing = _filed_order(session, number=number, token=token, phone4=phone4)
     events = orders_service.events_of(session, order_id=order.id)
     public = {k.value for k in PUBLIC_KINDS}
     reply_text = None

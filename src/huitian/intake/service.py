@@ -1,8 +1,19 @@
 """Intake through Open311 GeoReport v2: services from the category taxonomy, new orders from service
-requests, and the public view of orders as service requests.
+requests, and the reading of orders as service requests.
 
-The public view never carries personal data: no citizen name, phone or e-mail, and the citizen's own
-name and phone are masked wherever they appear in free text (description, status notes)."""
+Who reads (a jurisdiction setting, `open311_public_read` in app_settings, off by default; admin page
+/admin/apikeys, API /api/v1/open311/settings):
+- with an API key: the key's scope, as the staff API would (an operator key: the whole jurisdiction; a
+  unit's key: that unit's orders). No personal data: no citizen name, phone or e-mail, and the citizen's
+  own name and phone, and any mobile number, are masked wherever they appear in free text (description,
+  status notes).
+- without a key: refused (403) unless an admin turned public reading on. Then an anonymous caller gets
+  the coarse view only (coarse_view): service, status, requested/updated datetimes, the community the
+  order lies in as its address and the centre of that community's bounding box as its coordinates (never
+  the order's own point or address), a description only for 咨询/建议/表扬 (never for 投诉/举报/求助;
+  names, phone numbers, the order's address and house/room numbers masked), the status label and not
+  the reply; orders marked private (Order.private, or closed as 涉及国家秘密、商业秘密、个人隐私) are left
+  out. At most PUBLIC_MAX_RESULTS requests per list and PUBLIC_MAX_IDS ids per look-up."""
 
 from __future__ import annotations
 
@@ -12,11 +23,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from huitian.areas.enums import AreaLevel
+from huitian.areas.models import Area
 from huitian.auth import service as auth_service
 from huitian.auth.enums import Role
+from huitian.auth.models import AppSetting
 from huitian.auth.service import Principal
 from huitian.categories import service as categories_service
 from huitian.categories.models import Category
@@ -38,8 +52,16 @@ MAX_RESULTS = 1000  # the spec's default page: the first 1,000 requests
 DESCRIPTION_MAX = 4000
 MEDIA_URL_MAX = 1000
 
-# Who reads the public feed: the whole jurisdiction, nothing personal (see request_view).
+# Who reads for an anonymous caller when public reading is on: the whole jurisdiction, coarse views only.
 PUBLIC = Principal(role=Role.OPERATOR, name="open311:public")
+PUBLIC_READ_SETTING = "open311_public_read"  # app_settings key: "on" or "off" (absent: off)
+PUBLIC_MAX_RESULTS = 100  # an anonymous list: at most this many requests
+PUBLIC_MAX_IDS = 10  # an anonymous look-up: at most this many service_request_ids
+# Types whose text may be published: never a complaint's or a report's (they name people and places),
+# nor a call for help's (it tells the caller's own situation).
+PUBLIC_TEXT_TYPES = frozenset({OrderType.CONSULTATION, OrderType.SUGGESTION, OrderType.PRAISE})
+# House, building, unit and room numbers in free text ("2号楼5单元1102"): masked in the coarse view.
+_HOUSE_NUMBER = re.compile(r"\d+(?=\s*(?:号楼|号院|栋|幢|单元|层|楼|室|号|门|户))|(?<!\d)\d{3,}(?!\d)")
 
 _keys: TTLCache[Principal] = TTLCache(ttl_s=10.0)
 
@@ -344,7 +366,41 @@ def _bad_input(exc: ValidationError) -> BadRequest:
     return BadRequest(f"{name}: {message}", field=name)
 
 
-# --- the public view of orders ------------------------------------------------------------------------
+# --- who reads: the jurisdiction's setting and the caller's key --------------------------------------
+
+
+def public_read(session: Session) -> bool:
+    """Whether anonymous callers may read (coarse views of) service requests; off unless an admin set it."""
+    row = session.get(AppSetting, PUBLIC_READ_SETTING)
+    return row is not None and row.value == "on"
+
+
+def set_public_read(session: Session, *, enabled: bool) -> bool:
+    """Turn anonymous reading on or off (admin). Flushes, never commits."""
+    row = session.get(AppSetting, PUBLIC_READ_SETTING)
+    value = "on" if enabled else "off"
+    if row is None:
+        session.add(AppSetting(key=PUBLIC_READ_SETTING, value=value))
+    else:
+        row.value = value
+    session.flush()
+    return enabled
+
+
+def reader_for(session: Session, *, key: str | None) -> Principal | None:
+    """Who reads service requests: the key's principal, or None for an anonymous caller when public
+    reading is on. Without a key and with public reading off, or with a wrong key, a 403."""
+    if key:
+        return principal_for_key(session, key=key)
+    if public_read(session):
+        return None
+    raise Forbidden(
+        "api_key is required to read service requests: public reading is off in this jurisdiction",
+        field="api_key",
+    )
+
+
+# --- reading orders as service requests ---------------------------------------------------------------
 
 
 @dataclass
@@ -387,17 +443,31 @@ class RequestQuery:
     statuses: list[str] | None = None
 
 
-def list_requests(session: Session, *, query: RequestQuery, now: datetime | None = None) -> list[RequestView]:
+def list_requests(
+    session: Session,
+    *,
+    query: RequestQuery,
+    reader: Principal | None = PUBLIC,
+    now: datetime | None = None,
+) -> list[RequestView]:
     """GET requests: by ids (which overrides every other argument), else by service, status and a date
-    range of at most 90 days (the last 90 days by default), newest first, at most 1,000."""
+    range of at most 90 days (the last 90 days by default), newest first, at most 1,000 (100 and coarse
+    for an anonymous reader, `reader` None; see the module note)."""
+    anonymous = reader is None
+    limit = PUBLIC_MAX_RESULTS if anonymous else MAX_RESULTS
     if query.ids:
+        if anonymous and len(query.ids) > PUBLIC_MAX_IDS:
+            raise BadRequest(
+                f"service_request_id: at most {PUBLIC_MAX_IDS} ids without an api_key",
+                field="service_request_id",
+            )
         orders = []
         for ref in query.ids[:MAX_RESULTS]:
             try:
-                orders.append(_get(session, ref))
+                orders.append(_get(session, ref, reader))
             except NotFound:
                 continue
-        return views(session, orders=orders)
+        return views(session, orders=orders, coarse=anonymous)
     now = now or utcnow()
     start, end = query.start, query.end
     if start and end and end < start:
@@ -428,34 +498,72 @@ def list_requests(session: Session, *, query: RequestQuery, now: datetime | None
             created_from=start,
             created_to=end + timedelta(microseconds=1) if end else None,
             sort="newest",
-            limit=MAX_RESULTS,
+            limit=limit,
         )
-        orders.extend(orders_service.list_orders(session, principal=PUBLIC, flt=flt)[0])
+        if anonymous:
+            orders.extend(_published(session, flt))
+        else:
+            orders.extend(orders_service.list_orders(session, principal=reader, flt=flt)[0])
     if len(codes) > 1:
         orders.sort(key=lambda o: (o.created_at, o.id), reverse=True)
-    return views(session, orders=orders[:MAX_RESULTS])
+    return views(session, orders=orders[:limit], coarse=anonymous)
 
 
-def get_request(session: Session, *, ref: str) -> RequestView:
-    return views(session, orders=[_get(session, ref)])[0]
+def _publishable():
+    """The orders an anonymous reader may see: not marked private, not closed as a private matter (written
+    without NOT over a nullable column: NOT (x OR NULL) is NULL, and would hide every open order)."""
+    return and_(
+        Order.private.is_(False),
+        or_(Order.outcome.is_(None), Order.outcome != Outcome.PRIVATE_MATTER.value),
+    )
 
 
-def _get(session: Session, ref: str) -> Order:
-    """An order by its public number only (internal ids are not part of the public API)."""
+def _published(session: Session, flt: orders_service.OrderFilter) -> list[Order]:
+    """The orders an anonymous list may show, newest first: the filter's status, category (its subtree)
+    and created range, without the unpublished ones."""
+    stmt = select(Order).where(_publishable())
+    if flt.status:
+        stmt = stmt.where(Order.status.in_(flt.status))
+    if flt.category:
+        cat = categories_service.get_by_code(session, code=flt.category)
+        sub = select(Category.id).where(Category.path.startswith(cat.path, autoescape=True))
+        stmt = stmt.where(Order.category_id.in_(sub))
+    if flt.created_from is not None:
+        stmt = stmt.where(Order.created_at >= flt.created_from)
+    if flt.created_to is not None:
+        stmt = stmt.where(Order.created_at < flt.created_to)
+    stmt = stmt.order_by(Order.created_at.desc(), Order.id.desc()).limit(flt.limit)
+    return list(session.scalars(stmt))
+
+
+def get_request(session: Session, *, ref: str, reader: Principal | None = PUBLIC) -> RequestView:
+    return views(session, orders=[_get(session, ref, reader)], coarse=reader is None)[0]
+
+
+def _get(session: Session, ref: str, reader: Principal | None = PUBLIC) -> Order:
+    """An order by its public number only (internal ids are not part of the public API), in the reader's
+    scope; for an anonymous reader, only a published order."""
     ref = ref.strip()
+    missing = NotFound(f"service_request_id {ref!r} not found", field="service_request_id")
     if len(ref) < 16 or not ref.isdigit():
-        raise NotFound(f"service_request_id {ref!r} not found", field="service_request_id")
+        raise missing
     try:
-        return orders_service.get_for(session, principal=PUBLIC, ref=ref)
+        order = orders_service.get_for(session, principal=reader or PUBLIC, ref=ref)
     except NotFound as exc:
-        raise NotFound(f"service_request_id {ref!r} not found", field="service_request_id") from exc
+        raise missing from exc
+    if reader is None and (order.private or order.outcome == Outcome.PRIVATE_MATTER.value):
+        raise missing
+    return order
 
 
-def views(session: Session, *, orders: list[Order]) -> list[RequestView]:
+def views(session: Session, *, orders: list[Order], coarse: bool = False) -> list[RequestView]:
     if not orders:
         return []
-    units = units_service.directory(session)
     cats = {c.id: c for c in categories_service.list_categories(session)}
+    if coarse:
+        communities = _communities(session)
+        return [coarse_view(o, cats, communities) for o in orders]
+    units = units_service.directory(session)
     extras = {
         e.order_id: e
         for e in session.scalars(
@@ -492,6 +600,59 @@ def _view(session: Session, o: Order, units, cats, extra: Open311Request | None)
     )
 
 
+def _communities(session: Session) -> dict[str, Area]:
+    """The communities by code: the coarse place of an anonymous view."""
+    return {a.code: a for a in session.scalars(select(Area).where(Area.level == AreaLevel.COMMUNITY.value))}
+
+
+def _community_of(o: Order, communities: dict[str, Area]) -> Area | None:
+    for code in reversed([c for c in (o.area_path or "").split("/") if c]):
+        if code in communities:
+            return communities[code]
+    return None
+
+
+def coarse_view(o: Order, cats, communities: dict[str, Area]) -> RequestView:
+    """What an anonymous reader sees (public reading on): the service, the status and its label, the
+    requested and updated datetimes, the community's name and the centre of its bounding box (nothing when
+    the order lies in no community), and a description only for PUBLIC_TEXT_TYPES, with names, phone
+    numbers, the order's own address and house numbers taken out. No reply, unit, deadline or photo."""
+    status = OrderStatus(o.status)
+    cat = cats.get(o.category_id) if o.category_id else None
+    closed = not status.is_open
+    place = _community_of(o, communities)
+    lat = lon = None
+    if place is not None and None not in (place.min_lat, place.max_lat, place.min_lon, place.max_lon):
+        lat = round((place.min_lat + place.max_lat) / 2, 5)
+        lon = round((place.min_lon + place.max_lon) / 2, 5)
+    description = None
+    if OrderType(o.type) in PUBLIC_TEXT_TYPES:
+        description = _scrub(o.description, o)
+        if description and o.address:
+            description = description.replace(o.address, place.name if place else "")
+        if description:
+            description = _HOUSE_NUMBER.sub("*", description)
+    return RequestView(
+        service_request_id=orders_service.public_number(o),
+        status="closed" if closed else "open",
+        status_notes=status.label,
+        service_name=cat.name if cat else None,
+        service_code=cat.code if cat else "",
+        description=description,
+        agency_responsible=None,
+        service_notice=None,
+        requested_datetime=o.created_at,
+        updated_datetime=(o.closed_at or o.updated_at) if closed else o.updated_at,
+        expected_datetime=None,
+        address=place.name if place else None,
+        address_id=None,
+        zipcode=None,
+        lat=lat,
+        long=lon,
+        media_url=None,
+    )
+
+
 _NOTE_KINDS = {EventKind.ANSWER.value, EventKind.REPLY.value}
 
 
@@ -524,6 +685,6 @@ def _scrub(text: str | None, o: Order) -> str | None:
     return _MOBILE.sub(r"\1****\2", text)
 
 
-def token_request(session: Session, *, token: str) -> str:
+def token_request(session: Session, *, token: str, reader: Principal | None = PUBLIC) -> str:
     """Orders are created at once, so a token is the request id itself."""
-    return get_request(session, ref=token).service_request_id
+    return get_request(session, ref=token, reader=reader).service_request_id

@@ -1,5 +1,7 @@
 """Phone pages of the intake channels: the resident's page `/m` (no login), its follow-up link
-`/m/t/{number}?k=…`, and the grid worker's patrol report `/patrol`. Templates in web/templates/intake/.
+`/m/t/{number}?k=…` (or the number with the phone's last four digits, posted to `/m/t/{number}`; failures
+limited per address and per number), and the grid worker's patrol report `/patrol`. Templates in
+web/templates/intake/.
 
 Plain forms that post back (multipart, for the photos): they work without JavaScript; web/static/intake.js
 only fills the hidden lat/lon from the browser's location or a map pick and shows the category hint.
@@ -23,6 +25,7 @@ from huitian.intake import patrol as patrol_service
 from huitian.intake import photos as photos_service
 from huitian.intake import public as public_service
 from huitian.orders.enums import Satisfaction
+from huitian.security import ratelimit
 from huitian.security.ratelimit import PUBLIC_FILING
 from huitian.web import render
 
@@ -43,7 +46,11 @@ FIELD_LABELS = {
     "satisfaction": "满意度",
     "resolved": "是否解决",
     "k": "追踪链接",
+    "phone4": "手机号码后四位",
 }
+# Wrong last-four-digit guesses on the tracking page: per client address and per order number (10,000
+# combinations: at 5 an hour a number cannot be guessed; the link keeps working whatever the count).
+TRACK_FAILURES = {"ip": (10, 3600.0), "number": (5, 3600.0)}
 MESSAGES = {
     413: "照片太大:每张不超过 8 MB,且像素不超过 4000 万。",
     415: "只能上传 JPEG、PNG 或 WebP 格式的照片。",
@@ -122,9 +129,11 @@ def phone_file(
     category_code: str = Form(""),
     citizen_name: str = Form(""),
     citizen_phone: str = Form(""),
+    private: str = Form(""),
     photos: list[UploadFile] = File(default=[]),
 ) -> HTMLResponse:
     values = {
+        "private": private,
         "description": description,
         "address": address,
         "lat": lat,
@@ -145,6 +154,7 @@ def phone_file(
             citizen_name=citizen_name,
             citizen_phone=citizen_phone,
             photos=_photos(photos),
+            private=bool(private),
         )
     except (DomainError, ValidationError) as exc:
         session.rollback()
@@ -158,11 +168,55 @@ def phone_file(
 
 @router.get("/m/t/{number}", response_class=HTMLResponse)
 def track_page(request: Request, number: str, session: SessionDep, k: str | None = None) -> HTMLResponse:
+    if not k:  # the number alone opens nothing: ask for the phone's last four digits
+        return _page(request, "intake/track_lookup.html", {"number": number, "error": None})
     try:
         p = public_service.progress(session, number=number, token=k)
     except DomainError as exc:
         return _page(request, "intake/track_missing.html", {}, exc.status_code)
     return _page(request, "intake/track.html", {"p": p, "k": k, "Satisfaction": Satisfaction, "error": None})
+
+
+def _track_windows(request: Request, number: str) -> list[tuple]:
+    """The failure counters of the tracking look-up: (window, key) per client address and per number."""
+    state = request.app.state
+    store = getattr(state, "huitian_track_limits", None)
+    if store is None:
+        shared = ratelimit.database_of(request.app)
+        store = state.huitian_track_limits = {
+            kind: (
+                ratelimit.DbWindow(shared[0], f"track_phone4:{kind}", limit[0], limit[1], shared[1])
+                if shared is not None
+                else ratelimit.SlidingWindow(limit=limit[0], window_s=limit[1])
+            )
+            for kind, limit in TRACK_FAILURES.items()
+        }
+    return [(store["ip"], ratelimit.client_address(request)), (store["number"], number)]
+
+
+@router.post("/m/t/{number}", response_class=HTMLResponse)
+def track_by_phone(
+    request: Request, number: str, session: SessionDep, phone4: str = Form("")
+) -> HTMLResponse:
+    """The progress for the number and the last four digits of the phone given at filing; every failure
+    counts (TRACK_FAILURES), and past the limit the answer is 429 without checking the digits."""
+    windows = _track_windows(request, number)
+    if any(window.retry_after(key) for window, key in windows):
+        ctx = {"number": number, "error": "尝试次数过多,请一小时后再试,或使用受理时给出的追踪链接。"}
+        return _page(request, "intake/track_lookup.html", ctx, 429)
+    try:
+        p = public_service.progress(session, number=number, token=None, phone4=phone4.strip())
+    except DomainError:
+        for window, key in windows:
+            window.hit(key)
+        ctx = {
+            "number": number,
+            "error": "编号或手机号码后四位不对,或这件诉求没有留手机号码(请使用追踪链接)。",
+        }
+        return _page(request, "intake/track_lookup.html", ctx, 404)
+    return _page(
+        request, "intake/track.html", {"p": p, "k": None, "Satisfaction": Satisfaction, "error": None}
+    )
 
 
 @router.post("/m/t/{number}/rate", response_class=HTMLResponse)

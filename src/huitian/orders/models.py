@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from huitian.db import Base, UTCDateTime, utcnow
@@ -33,6 +33,8 @@ class Order(Base):
     citizen_name: Mapped[str | None] = mapped_column(String(60))
     citizen_phone: Mapped[str | None] = mapped_column(String(20))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The caller asked that the matter not be published (涉及隐私): never in Open311's public reading.
+    private: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     status: Mapped[str] = mapped_column(String(16), default="received")
     outcome: Mapped[str | None] = mapped_column(String(24))

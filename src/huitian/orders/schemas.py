@@ -26,6 +26,7 @@ class OrderCreate(BaseModel):
     citizen_phone: str | None = Field(default=None, max_length=20)
     channel: Channel = Channel.API
     priority: Priority = Priority.NORMAL
+    private: bool = Field(default=False, description="the caller asks that the matter not be published")
 
     @field_validator("description")
     @classmethod

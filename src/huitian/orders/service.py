@@ -236,6 +236,7 @@ def order_values(
         asset_id=None,
         citizen_name=data.citizen_name,
         citizen_phone=data.citizen_phone,
+        private=data.private,
         created_by_id=principal.user_id,
         status=OrderStatus.RECEIVED.value,
         outcome=None,
