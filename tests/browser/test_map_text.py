@@ -53,7 +53,9 @@ def test_an_area_named_like_markup_is_text_in_the_admin_map_tooltip(login_as, ev
 def test_an_area_named_like_markup_is_text_in_the_phone_map_tooltip(
     chromium, live_server, evil_community, page_errors
 ):
-    context = chromium.new_context(base_url=live_server, locale="zh-CN", viewport={"width": 390, "height": 844})
+    context = chromium.new_context(
+        base_url=live_server, locale="zh-CN", viewport={"width": 390, "height": 844}
+    )
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     page_errors.watch(page, "anonymous")
