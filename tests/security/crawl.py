@@ -61,7 +61,7 @@ def build(db, api) -> dict[str, object]:
     project = api.post(
         "planner",
         "/api/v1/projects",
-        {"task_id": task_id, "name": "龙泽园停车场", "type": "new_build", "area": "S1", "lead_units": ["ST1"]},
+        {"task_id": task_id, "name": "停车场", "type": "new_build", "area": "S1", "lead_units": ["ST1"]},
     )
     assert project.status_code == 201, project.text
     pid = project.json()["id"]
