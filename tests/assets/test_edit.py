@@ -105,6 +105,9 @@ def test_the_list_shows_each_role_only_the_parts_in_its_scope(api, db):
     assert codes("super1") == codes("grid1") == {in_g1}
     assert codes("super2") == {in_s2, kept_by_st1_in_s2}
     assert codes("handler1") == {in_g1, kept_by_st1_in_s2}  # its area S1, and the part it maintains
-    assert codes("resident1") == set()
+    # residents: refused, as the registry page refuses them (they read a part through its QR page)
+    assert api.get("resident1", "/api/v1/assets").status_code == 403
+    assert api.get("resident1", "/api/v1/assets/export.geojson").status_code == 403
+    assert api.get("resident1", "/api/v1/assets/export.xlsx").status_code == 403
     features = api.get("super1", "/api/v1/assets/export.geojson").json()["features"]
     assert [f["properties"]["code"] for f in features] == [in_g1]

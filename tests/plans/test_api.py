@@ -19,11 +19,11 @@ def patch(api, user: str, path: str, body: dict):
 
 
 def test_the_plan_list_and_detail_follow_the_contract(api, plan):
-    listed = api.get("handler1", "/api/v1/plans").json()
+    listed = api.get("planner", "/api/v1/plans").json()
     assert {"id", "title", "period", "tasks_count"} <= set(listed["items"][0])
     periods = {p["period"]: p["tasks_count"] for p in listed["items"]}
     assert periods == {"2021-2025": 23, "2022": 23}
-    detail = api.get("handler1", f"/api/v1/plans/{plan['id']}").json()
+    detail = api.get("planner", f"/api/v1/plans/{plan['id']}").json()
     task = next(t for t in detail["tasks"] if t["number"] == "3")
     assert {"number", "title", "lead_units", "co_units", "targets", "projects"} <= set(task)
     places = next(t for t in task["targets"] if t["indicator"] == "新增学位")

@@ -51,6 +51,7 @@ def list_assets(
     limit: int = Query(50, ge=1, le=1000),
     offset: int = Query(0, ge=0),
 ) -> AssetPage:
+    registry.require_registry_reader(principal)
     flt = _filter(class_code, area, unit, status, q, limit=limit, offset=offset)
     items, total = registry.list_for(session, principal=principal, flt=flt)
     return AssetPage(
@@ -76,6 +77,7 @@ def export_geojson(
     status: str | None = None,
     q: str | None = None,
 ) -> Response:
+    registry.require_registry_reader(principal)
     scope = registry.scope_clause(session, principal)
     data = assets_service.export_geojson(session, flt=_filter(class_code, area, unit, status, q), scope=scope)
     return JSONResponse(
@@ -95,6 +97,7 @@ def export_xlsx(
     status: str | None = None,
     q: str | None = None,
 ) -> Response:
+    registry.require_registry_reader(principal)
     scope = registry.scope_clause(session, principal)
     content = assets_service.export_xlsx(session, flt=_filter(class_code, area, unit, status, q), scope=scope)
     return Response(

@@ -21,6 +21,7 @@ from huitian.assets import service as assets_service
 from huitian.assets.enums import AssetStatus
 from huitian.assets.models import Asset, AssetChange
 from huitian.assets.schemas import AssetChangeRead, AssetUpdate
+from huitian.auth.enums import Role
 from huitian.auth.service import Principal
 from huitian.db import utcnow
 from huitian.errors import Forbidden, NotFound, Unprocessable
@@ -42,6 +43,12 @@ def require_registrar(principal: Principal) -> None:
     """The hotline centre (operators, admins) keeps the registry."""
     if not can_edit(principal):
         raise Forbidden("only the hotline centre (operator, admin) may change the parts registry")
+
+
+def require_registry_reader(principal: Principal) -> None:
+    """The registry's lists are for staff, as its page is: residents read a part through its QR page."""
+    if principal.role == Role.RESIDENT:
+        raise Forbidden("the parts registry is for staff; residents read a part through its QR page")
 
 
 def scope_clause(session: Session, principal: Principal) -> ColumnElement[bool]:

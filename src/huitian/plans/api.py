@@ -44,29 +44,29 @@ QueryId = Annotated[int | None, Query(ge=1, le=ROW_ID_MAX)]
 
 @router.get("/plans", response_model=PlanList)
 def list_plans(principal: CurrentPrincipal, session: SessionDep) -> PlanList:
-    return PlanList(items=service.list_plans(session))
+    return PlanList(items=service.readable_plans(session, principal=principal))
 
 
 @router.get("/plans/{plan_id}", response_model=PlanRead)
 def read_plan(plan_id: PathId, principal: CurrentPrincipal, session: SessionDep) -> PlanRead:
-    return service.read_plan(session, plan_id=plan_id)
+    return service.readable_plan(session, principal=principal, plan_id=plan_id)
 
 
 @router.get("/plans/{plan_id}/dispatch-sheet", response_model=DispatchSheet)
 def dispatch_sheet(plan_id: PathId, principal: CurrentPrincipal, session: SessionDep) -> DispatchSheet:
-    return service.dispatch_sheet(session, plan_id=plan_id)
+    return service.dispatch_sheet(session, plan_id=plan_id, principal=principal)
 
 
 @router.get("/plans/{plan_id}/roadmap")
 def plan_roadmap(plan_id: PathId, principal: CurrentPrincipal, session: SessionDep) -> dict:
     """The roadmap (时间表、路线图): each project's planned and actual span and milestones, late flagged."""
-    return overview.roadmap(session, plan_id=plan_id)
+    return overview.roadmap(session, plan_id=plan_id, principal=principal)
 
 
 @router.get("/plans/{plan_id}/map.geojson")
 def plan_map(plan_id: PathId, principal: CurrentPrincipal, session: SessionDep) -> dict:
     """The plan's placed projects as GeoJSON points, with the outlines of their areas."""
-    return overview.project_map(session, plan_id=plan_id)
+    return overview.project_map(session, plan_id=plan_id, principal=principal)
 
 
 def _xlsx(data: bytes, name: str, ascii_name: str) -> Response:
@@ -82,8 +82,9 @@ def tasks_xlsx(
     section: Annotated[str | None, Query(max_length=8, description="section number: 一, 二 …")] = None,
     unit: Annotated[str | None, Query(max_length=120, description="part of a unit's name")] = None,
 ) -> Response:
-    """The 任务清单 as an Excel file (sections, tasks, units, deadlines, targets, progress)."""
-    plan = service.read_plan(session, plan_id=plan_id)
+    """The 任务清单 as an Excel file (sections, tasks, units, deadlines, targets, progress): the plan as
+    the caller reads it on its page."""
+    plan = service.readable_plan(session, principal=principal, plan_id=plan_id)
     if section and not any((t.section or "").startswith(f"({section})") for t in plan.tasks):
         raise Unprocessable(f"section {section!r} is not a section of this plan", field="section")
     keep = export.task_filter(section=section, unit=unit)
@@ -100,8 +101,9 @@ def projects_xlsx(
     unit: Annotated[str | None, Query(max_length=120, description="part of a unit's name")] = None,
     task: Annotated[str | None, Query(max_length=16, description="task number")] = None,
 ) -> Response:
-    """The 项目清单 as an Excel file (projects under their tasks, units, deadlines, milestones, progress)."""
-    plan = service.read_plan(session, plan_id=plan_id)
+    """The 项目清单 as an Excel file (projects under their tasks, units, deadlines, milestones, progress):
+    the plan as the caller reads it on its page."""
+    plan = service.readable_plan(session, principal=principal, plan_id=plan_id)
     if task:
         tasks = [t for t in plan.tasks if t.number == task]
         if not tasks:
@@ -121,6 +123,7 @@ def create_project(body: ProjectCreate, principal: CurrentPrincipal, session: Wr
 
 @router.get("/projects/{project_id}", response_model=ProjectRead)
 def read_project(project_id: PathId, principal: CurrentPrincipal, session: SessionDep) -> ProjectRead:
+    service.visible_project(session, principal=principal, project_id=project_id)
     return service.read_project(session, project_id=project_id)
 
 
@@ -140,6 +143,7 @@ def project_effect(
     session: SessionDep,
     months: Annotated[int, Query(ge=1, le=36)] = 6,
 ) -> EffectRead:
+    service.visible_project(session, principal=principal, project_id=project_id)
     return service.effect(session, project_id=project_id, months=months)
 
 
@@ -175,7 +179,7 @@ def list_reports(
     task_id: QueryId = None,
     project_id: QueryId = None,
 ):
-    return service.list_reports(session, task_id=task_id, project_id=project_id)
+    return service.readable_reports(session, principal=principal, task_id=task_id, project_id=project_id)
 
 
 @router.post("/supervision-notes", response_model=NoteRead, status_code=201)
@@ -199,6 +203,7 @@ def list_micro(
     year: Annotated[int, Query(ge=2000, le=2100)],
     status: MicroStatus | None = None,
 ) -> MicroPage:
+    service.require_reader(principal)
     return service.micro_page(session, year=year, status=status)
 
 

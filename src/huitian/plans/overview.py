@@ -1,5 +1,6 @@
-"""Readings of a plan for its pages: the roadmap (时间表、路线图) as gantt rows, the project map as GeoJSON,
-who may see a project or a task, and a unit's own to-do (reports due, milestones due, notes to follow)."""
+"""Readings of a plan for its pages: the roadmap (时间表、路线图) as gantt rows, the project map as GeoJSON
+(scoped by service.visible_ids, the one rule of who reads what), and a unit's own to-do (reports
+due, milestones due, notes to follow)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from huitian.areas import service as areas_service
-from huitian.auth.enums import Role
 from huitian.auth.service import Principal
 from huitian.db import utcnow
-from huitian.errors import NotFound
 from huitian.plans import service
 from huitian.plans.enums import ProjectStatus, ReportCycle
 from huitian.plans.models import (
@@ -24,7 +23,7 @@ from huitian.plans.models import (
     Responsibility,
     SupervisionNote,
 )
-from huitian.plans.schemas import PlanRead, ProjectRead
+from huitian.plans.schemas import ProjectRead
 
 # How far ahead a milestone or a report counts as "due" on a unit's to-do.
 DUE_SOON_DAYS = 14
@@ -77,11 +76,17 @@ def gantt_row(p: ProjectRead, *, task_number: str, plan_start: date, plan_end: d
     }
 
 
-def roadmap(session: Session, *, plan_id: int, now: datetime | None = None) -> dict:
-    """The plan's projects as gantt rows, in task order, with today's date for the today line."""
+def roadmap(
+    session: Session, *, plan_id: int, principal: Principal | None = None, now: datetime | None = None
+) -> dict:
+    """The plan's projects as gantt rows, in task order, with today's date for the today line; given a
+    principal, only the projects it may read (service.readable_plan)."""
     now = now or utcnow()
     today = service.today(now)
-    plan = service.read_plan(session, plan_id=plan_id, now=now)
+    if principal is not None:
+        plan = service.readable_plan(session, principal=principal, plan_id=plan_id, now=now)
+    else:
+        plan = service.read_plan(session, plan_id=plan_id, now=now)
     db_plan = session.get(Plan, plan_id)
     start, end = date(db_plan.start_year, 1, 1), date(db_plan.end_year, 12, 31)
     rows = [
@@ -107,10 +112,14 @@ def roadmap(session: Session, *, plan_id: int, now: datetime | None = None) -> d
 # --- the project map ---------------------------------------------------------------------------------
 
 
-def project_map(session: Session, *, plan_id: int) -> dict:
+def project_map(session: Session, *, plan_id: int, principal: Principal | None = None) -> dict:
     """A GeoJSON FeatureCollection: each placed project as a point (WGS-84; late when its report or a
-    milestone is overdue), and the outline of every area a project lies in — our own geometry."""
-    plan = service.read_plan(session, plan_id=plan_id)
+    milestone is overdue), and the outline of every area a project lies in — our own geometry. Given a
+    principal, only the projects it may read (service.readable_plan)."""
+    if principal is not None:
+        plan = service.readable_plan(session, principal=principal, plan_id=plan_id)
+    else:
+        plan = service.read_plan(session, plan_id=plan_id)
     today = service.today()
     features: list[dict] = []
     codes: list[str] = []
@@ -152,117 +161,9 @@ def project_map(session: Session, *, plan_id: int) -> dict:
 
 
 # --- who sees what -------------------------------------------------------------------------------------
+# The rule is service.visible_ids (one rule for the pages, the API and the Excel exports).
 
-
-STAFF_ROLES = frozenset(Role) - {Role.RESIDENT}
-
-
-def _unit_of_task(session: Session, task_id: int) -> set[int]:
-    return set(
-        session.scalars(
-            select(Responsibility.unit_id).where(
-                Responsibility.task_id == task_id, Responsibility.unit_id.is_not(None)
-            )
-        )
-    )
-
-
-def _unit_of_project(session: Session, project_id: int) -> set[int]:
-    return set(
-        session.scalars(
-            select(Responsibility.unit_id).where(
-                Responsibility.project_id == project_id, Responsibility.unit_id.is_not(None)
-            )
-        )
-    )
-
-
-def visible_project(session: Session, *, principal: Principal, project_id: int) -> Project:
-    """The project, if the principal may see its page: the centre and admins every project; planners and
-    supervisors those in their area (or placed nowhere); unit staff those of their unit or of a task of
-    their unit. Anyone else: 404, as if it did not exist."""
-    project = session.get(Project, project_id)
-    if project is None or not _sees_project(session, principal, project):
-        raise NotFound(f"project {project_id} not found")
-    return project
-
-
-def _sees_project(session: Session, principal: Principal, project: Project) -> bool:
-    if principal.role in (Role.ADMIN, Role.OPERATOR):
-        return True
-    if principal.role in (Role.PLANNER, Role.SUPERVISOR):
-        return project.area_path is None or bool(
-            principal.area_path and project.area_path.startswith(principal.area_path)
-        )
-    if principal.is_unit_member:
-        return principal.unit_id in _unit_of_project(session, project.id) | _unit_of_task(
-            session, project.task_id
-        )
-    return False
-
-
-def visible_task(session: Session, *, principal: Principal, task_id: int) -> PlanTask:
-    """The task, if the principal may see its page: every staff role but unit staff, who see the tasks
-    their unit is responsible for (or has a project under)."""
-    task = session.get(PlanTask, task_id)
-    if task is None or principal.role not in STAFF_ROLES:
-        raise NotFound(f"task {task_id} not found")
-    if principal.is_unit_member and principal.unit_id not in _unit_of_task(session, task.id):
-        mine = select(Responsibility.project_id).where(Responsibility.unit_id == principal.unit_id)
-        has_project = session.scalar(
-            select(Project.id).where(Project.task_id == task.id, Project.id.in_(mine)).limit(1)
-        )
-        if has_project is None:
-            raise NotFound(f"task {task_id} not found")
-    return task
-
-
-def _visible_ids(session: Session, principal: Principal, plan: PlanRead) -> tuple[set[int], set[int]]:
-    """(project ids, task ids) of the plan the principal sees on its pages — `_sees_project` and
-    `visible_task`'s rules, read in three queries for the whole plan rather than per row."""
-    project_ids = [p.id for t in plan.tasks for p in t.projects]
-    task_ids = {t.id for t in plan.tasks}
-    if principal.role in (Role.ADMIN, Role.OPERATOR):
-        return set(project_ids), task_ids
-    if principal.role in (Role.PLANNER, Role.SUPERVISOR):
-        rows = session.execute(select(Project.id, Project.area_path).where(Project.id.in_(project_ids))).all()
-        scope = principal.area_path
-        seen = {pid for pid, path in rows if path is None or bool(scope and path.startswith(scope))}
-        return seen, task_ids
-    if not principal.is_unit_member:
-        return set(), set()
-    unit = principal.unit_id
-    my_tasks = set(
-        session.scalars(
-            select(Responsibility.task_id).where(
-                Responsibility.unit_id == unit, Responsibility.task_id.in_(task_ids)
-            )
-        )
-    )
-    my_projects = set(
-        session.scalars(
-            select(Responsibility.project_id).where(
-                Responsibility.unit_id == unit, Responsibility.project_id.in_(project_ids)
-            )
-        )
-    )
-    seen = {p.id for t in plan.tasks for p in t.projects if p.id in my_projects or t.id in my_tasks}
-    return seen, my_tasks | {t.id for t in plan.tasks if any(p.id in seen for p in t.projects)}
-
-
-def scoped_plan(plan: PlanRead, *, session: Session, principal: Principal) -> PlanRead:
-    """The plan as a unit's staff may read it on its pages: only the tasks of their unit (or with a
-    project of their unit), and of those only the projects they may see. Others read it whole, less
-    the projects outside a planner's or supervisor's area."""
-    if principal.role in (Role.ADMIN, Role.OPERATOR):
-        return plan
-    projects, task_ids = _visible_ids(session, principal, plan)
-    tasks = [
-        t.model_copy(update={"projects": [p for p in t.projects if p.id in projects]})
-        for t in plan.tasks
-        if t.id in task_ids
-    ]
-    return plan.model_copy(update={"tasks": tasks, "tasks_count": len(tasks)})
+STAFF_ROLES = service.PLAN_READERS
 
 
 # --- a unit's own to-do ------------------------------------------------------------------------------

@@ -61,7 +61,7 @@ def _staff(request: Request, principal: Principal | None) -> Response | None:
     """Plans are for staff: no sign-in → the login page; residents → 404 (nothing to see here)."""
     if principal is None:
         return to_login(request)
-    if principal.role not in overview.STAFF_ROLES:
+    if not service.may_read_plans(principal):
         return page(request, "error.html", principal, {"message": "未找到该页面。"}, 404)
     return None
 
@@ -100,7 +100,7 @@ def _period_now() -> str:
 def plans_page(request: Request, principal: OptionalPrincipal, session: SessionDep) -> Response:
     if no := _staff(request, principal):
         return no
-    plans = service.list_plans(session)
+    plans = service.readable_plans(session, principal=principal)
     return _render(request, principal, "plans/list.html", {"plans": plans})
 
 
@@ -109,10 +109,9 @@ def plan_page(plan_id: int, request: Request, principal: OptionalPrincipal, sess
     if no := _staff(request, principal):
         return no
     try:
-        plan = service.read_plan(session, plan_id=plan_id)
+        plan = service.readable_plan(session, principal=principal, plan_id=plan_id)
     except NotFound:
         return not_found(request, principal, f"未找到计划 {plan_id}。")
-    plan = overview.scoped_plan(plan, session=session, principal=principal)
     sections: list[tuple[str | None, list]] = []
     for task in plan.tasks:
         if not sections or sections[-1][0] != task.section:
@@ -141,19 +140,15 @@ def roadmap_page(
     if no := _staff(request, principal):
         return no
     try:
-        data = overview.roadmap(session, plan_id=plan_id)
+        data = overview.roadmap(session, plan_id=plan_id, principal=principal)
     except NotFound:
         return not_found(request, principal, f"未找到计划 {plan_id}。")
-    visible = {t.id for t in _visible_projects(session, principal, plan_id)}
-    data["rows"] = [r for r in data["rows"] if r["id"] in visible]
     ctx = {"plan_id": plan_id, "roadmap": data, "echarts": render.vendor_url("echarts/echarts.min.js")}
     return _render(request, principal, "plans/roadmap.html", ctx)
 
 
 def _visible_projects(session: Session, principal: Principal, plan_id: int):
-    plan = overview.scoped_plan(
-        service.read_plan(session, plan_id=plan_id), session=session, principal=principal
-    )
+    plan = service.readable_plan(session, principal=principal, plan_id=plan_id)
     return [p for t in plan.tasks for p in t.projects]
 
 
@@ -181,10 +176,10 @@ def dispatch_page(
 ) -> Response:
     if no := _staff(request, principal):
         return no
-    if principal.is_unit_member:
+    if not service.may_read_internal(principal):
         return RedirectResponse("/plans/todo", status_code=303)
     try:
-        sheet = service.dispatch_sheet(session, plan_id=plan_id)
+        sheet = service.dispatch_sheet(session, plan_id=plan_id, principal=principal)
     except NotFound:
         return not_found(request, principal, f"未找到计划 {plan_id}。")
     plan = service.get_plan(session, plan_id=plan_id)
@@ -195,11 +190,11 @@ def dispatch_page(
 
 
 def _task_ctx(session: Session, principal: Principal, task_id: int) -> dict:
-    task = overview.visible_task(session, principal=principal, task_id=task_id)
-    plan = overview.scoped_plan(
-        service.read_plan(session, plan_id=task.plan_id), session=session, principal=principal
-    )
-    read = next(t for t in plan.tasks if t.id == task.id)
+    task = service.visible_task(session, principal=principal, task_id=task_id)
+    plan = service.readable_plan(session, principal=principal, plan_id=task.plan_id)
+    read = next((t for t in plan.tasks if t.id == task.id), None)
+    if read is None:  # visible_task and readable_plan share one rule: not reached
+        raise NotFound(f"task {task_id} not found")
     return {
         "plan": plan,
         "task": read,
@@ -211,7 +206,7 @@ def _task_ctx(session: Session, principal: Principal, task_id: int) -> dict:
 
 
 def _project_ctx(session: Session, principal: Principal, project_id: int) -> dict:
-    overview.visible_project(session, principal=principal, project_id=project_id)
+    service.visible_project(session, principal=principal, project_id=project_id)
     project = service.read_project(session, project_id=project_id)
     task = service.get_task(session, task_id=project.task_id)
     effect = None
@@ -292,9 +287,9 @@ async def submit_report(request: Request, principal: OptionalPrincipal, session:
     def save() -> None:
         # The page must be one the user can see before anything is written (404 otherwise).
         if project_id:
-            overview.visible_project(session, principal=principal, project_id=project_id)
+            service.visible_project(session, principal=principal, project_id=project_id)
         elif task_id:
-            overview.visible_task(session, principal=principal, task_id=task_id)
+            service.visible_task(session, principal=principal, task_id=task_id)
         data = ReportCreate(
             task_id=task_id,
             project_id=project_id,
@@ -388,9 +383,9 @@ def follow_up(
 
     def save() -> None:
         if project_id:
-            overview.visible_project(session, principal=principal, project_id=project_id)
+            service.visible_project(session, principal=principal, project_id=project_id)
         else:
-            overview.visible_task(session, principal=principal, task_id=task_id)
+            service.visible_task(session, principal=principal, task_id=task_id)
         data = NoteFollowUp(follow_up=follow_up.strip(), resolved=resolved in ("1", "on", "true"))
         service.follow_up_note(session, principal=principal, note_id=note_id, data=data)
 

@@ -23,7 +23,10 @@
           style: function () { return { color: "#b3261e", weight: 2, fillColor: "#b3261e", fillOpacity: 0.12 }; },
           onEachFeature: function (f, lyr) {
             var p = f.properties;
-            lyr.bindTooltip(p.name + "(" + p.level + ",人口 " + p.population.toLocaleString("zh-CN") + ")");
+            // Text, not HTML: an area's name is data (Leaflet would insert a string as HTML).
+            var tip = document.createElement("span");
+            tip.textContent = p.name + "(" + p.level + ",人口 " + p.population.toLocaleString("zh-CN") + ")";
+            lyr.bindTooltip(tip);
             lyr.on("click", function () { window.location.href = "/admin/areas?area=" + encodeURIComponent(p.code); });
           }
         }).addTo(map);

@@ -35,7 +35,10 @@
           var layer = L.geoJSON(data, {
             style: function () { return { color: "#5f6368", weight: 1, fillColor: "#e8f0fe", fillOpacity: 0.5 }; },
             onEachFeature: function (f, l) {
-              l.bindTooltip(f.properties.name, { sticky: true });
+              // Text, not HTML: a community's name is data (Leaflet would insert a string as HTML).
+              var tip = document.createElement("span");
+              tip.textContent = f.properties.name;
+              l.bindTooltip(tip, { sticky: true });
               l.on("click", function () { picked = f.properties.name; });  // before the map's click
             }
           }).addTo(map);
