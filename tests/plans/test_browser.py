@@ -62,3 +62,35 @@ def test_the_planner_sees_charts_gantt_and_map_and_a_unit_reports(server_db_url,
     expect(unit.get_by_role("status")).to_have_text("报告已提交。")
     expect(unit.locator("ol.reports")).to_contain_text("围挡已完成")
     assert plan_id
+
+
+def test_the_gantt_tooltip_shows_a_name_like_markup_as_text(server_db_url, login_as):  # noqa: F811
+    """ECharts tooltips are HTML: a project's or milestone's name goes in escaped."""
+    markup = '<img src=x id="injected">'
+    db = Database(server_db_url)
+    today = service.today()
+    with db.write() as s:
+        _, annual = service.load_seed_plans(s)
+        task = next(t for t in service.read_plan(s, plan_id=annual.id).tasks if t.number == "12")
+        data = ProjectCreate(task_id=task.id, name=markup, type="new_build", area="S1", lead_units=["ST1"])
+        project = service.create_project(s, principal=SYSTEM, data=data)
+        m = MilestoneCreate(name=markup, planned_on=today + timedelta(days=10))
+        service.add_milestone(s, principal=SYSTEM, project_id=project.id, data=m)
+        s.commit()
+    db.dispose()
+
+    page = login_as("planner")
+    page.get_by_role("link", name="计划项目").click()
+    page.get_by_role("link", name=annual.title).click()
+    page.get_by_role("link", name="时间表、路线图").click()
+    expect(page.locator("#gantt canvas")).to_have_count(1)
+    shown = page.evaluate(
+        """() => {
+            const chart = echarts.getInstanceByDom(document.getElementById("gantt"));
+            const fmt = chart.getOption().tooltip[0].formatter;
+            const bar = chart.getOption().series[0].data.find((d) => d.row.name.startsWith("<img"));
+            return [fmt({seriesType: "custom", data: bar}), fmt({seriesType: "scatter", name: bar.row.name})];
+        }"""
+    )
+    for html in shown:
+        assert "<img" not in html and "&lt;img" in html

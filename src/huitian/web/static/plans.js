@@ -4,6 +4,9 @@
 (function () {
   "use strict";
 
+  // Tooltip formatters return HTML: every name that came from a person is escaped first.
+  function esc(s) { return window.echarts.format.encodeHTML(String(s == null ? "" : s)); }
+
   function targetChart(el) {
     var data = JSON.parse(el.dataset.chart || "[]");
     if (!window.echarts || !data.length) { el.hidden = true; return; }
@@ -15,7 +18,7 @@
         trigger: "item",
         formatter: function (p) {
           var d = data[p.dataIndex];
-          return d.name + "<br>" + d.current + " / " + d.target + d.measure + "(" + d.share + "%)";
+          return esc(d.name) + "<br>" + d.current + " / " + d.target + esc(d.measure) + "(" + d.share + "%)";
         }
       },
       xAxis: { type: "value", max: 100, axisLabel: { formatter: "{value}%" } },
@@ -63,9 +66,9 @@
           grid: { left: 240, right: 30, top: 30, bottom: 40 },
           tooltip: {
             formatter: function (p) {
-              if (p.seriesType === "scatter") { return p.name; }
+              if (p.seriesType === "scatter") { return esc(p.name); }
               var r = p.data.row;
-              return r.name + "<br>计划 " + r.planned_start + " ~ " + r.planned_end +
+              return esc(r.name) + "<br>计划 " + r.planned_start + " ~ " + r.planned_end +
                 "<br>实际 " + (r.actual_start || "未开始") + (r.actual_end ? " ~ " + r.actual_end : "") +
                 "<br>进度 " + r.progress + "%" + (r.late ? "(逾期)" : "");
             }
