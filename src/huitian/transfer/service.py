@@ -500,7 +500,7 @@ def export_xlsx(
     tz = sla_service.local_tz()
     book = Workbook(write_only=True)
     sheet = book.create_sheet("工单台账")
-    sheet.append([label for _, label in EXPORT_COLUMNS])
+    sheet.append(xlsx.row(sheet, [label for _, label in EXPORT_COLUMNS]))
     flt.limit = page
     for offset in range(0, total, page):
         flt.offset = offset
@@ -515,7 +515,7 @@ def export_xlsx(
             row["status"] = s.status_label
             row["priority"] = Priority(s.priority).label
             row["overdue"] = "是" if s.overdue else "否"
-            sheet.append(xlsx.row([row[key] for key, _ in EXPORT_COLUMNS]))
+            sheet.append(xlsx.row(sheet, [row[key] for key, _ in EXPORT_COLUMNS]))
         session.expunge_all()
     out = io.BytesIO()
     book.save(out)
