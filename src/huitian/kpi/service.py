@@ -1069,18 +1069,25 @@ def monthly_report(
     for item in top:
         item["link"] = drill("category", item["key"], Measure.RESPONSE.value)
     unit_names = {u.id: u.name for u in units_service.directory(session).values()}
+    overdue = overdue_in_month(session, principal=who, month=month, now=now)
+    # titles as the reader's order lists show them: personal data masked unless they see it
+    seen = orders_service.personal_data_seen(session, orders=overdue, principal=principal)
+
+    def title_of(o: Order) -> str:
+        return o.title or (o.description or "")[:30]
+
     late = [
         {
             "id": o.id,
             "number": orders_service.public_number(o),
-            "title": o.title or (o.description or "")[:30],
+            "title": orders_service.text_mask(o, unmasked=o.id in seen)(title_of(o)),
             "lead_unit": unit_names.get(o.lead_unit_id, ""),
             "status": OrderStatus(o.status).label,
             "reply_due": o.reply_due,
             "replied_at": o.replied_at,
             "link": f"/orders/{orders_service.public_number(o)}",
         }
-        for o in overdue_in_month(session, principal=who, month=month, now=now)
+        for o in overdue
     ]
     communities = []
     if kind == "street":

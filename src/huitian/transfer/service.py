@@ -489,8 +489,9 @@ EXPORT_LIMIT = 100_000
 def export_xlsx(
     session: Session, *, principal: Principal, flt: orders_service.OrderFilter, page: int = 1000
 ) -> bytes:
-    """Every order of the filtered list the principal may see (scope and masking as the list's), as an
-    Excel workbook with Chinese headers. At most EXPORT_LIMIT rows (else 400: narrow the filter)."""
+    """Every order of the filtered list the principal may see (scope and masking as the list's, the
+    personal data in the description too), as an Excel workbook with Chinese headers. At most
+    EXPORT_LIMIT rows (else 400: narrow the filter)."""
     from openpyxl import Workbook
 
     flt.limit, flt.offset = 1, 0
@@ -506,8 +507,10 @@ def export_xlsx(
         flt.offset = offset
         orders, _ = orders_service.list_orders(session, principal=principal, flt=flt)
         summaries = orders_service.summaries(session, orders=orders, principal=principal)
+        seen = orders_service.personal_data_seen(session, orders=orders, principal=principal)
         for order, s in zip(orders, summaries, strict=True):
-            row = s.model_dump() | {"description": order.description}
+            mask = orders_service.text_mask(order, unmasked=order.id in seen)
+            row = s.model_dump() | {"description": mask(order.description)}
             row["created_at"] = s.created_at.astimezone(tz).replace(tzinfo=None)
             row["reply_due"] = s.reply_due.astimezone(tz).replace(tzinfo=None) if s.reply_due else None
             row["channel"] = Channel(s.channel).label
