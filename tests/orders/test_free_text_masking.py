@@ -96,3 +96,15 @@ def test_the_excel_export_masks_the_description_for_a_supervisor_only(api):
         description = row[rows[0].index("诉求内容")]
         assert hidden(description) if masked else description == STORY, who
         assert hidden(str(row)) if masked else NAME in str(row)
+
+
+def test_the_callback_desk_shows_the_reply_masked_to_an_admin_and_as_typed_to_an_operator(api, app):
+    order = handled(api)
+    with FormClient(app) as client:
+        login(client, "admin")
+        desk = client.get("/callbacks")
+        assert desk.status_code == 200 and order["number"] in desk.text
+        assert "已答复:我叫王**，电话138****5678" in desk.text and "13812345678" not in desk.text
+    with FormClient(app) as client:
+        login(client, "operator")
+        assert "已答复:" + STORY in client.get("/callbacks").text
