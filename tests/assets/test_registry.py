@@ -129,3 +129,19 @@ def test_an_excel_file_imports_and_exports(api):
     record = dict(zip(header, row, strict=True))
     assert record["部件编码"] == "1101140106000001" and record["状态"] == "损坏"
     assert record["养护单位代码"] == "UT" and record["所在区域"] == "G1"
+
+
+def test_the_parts_export_writes_formulas_as_text(api, db):
+    """Names and notes typed as formulas are text cells of export.xlsx; coordinates stay numbers; and the
+    sheet imports back with the same text."""
+    from tests.formulas import HOSTILE, HYPERLINK, assert_written_as_text, cells
+
+    for i, text in enumerate(HOSTILE):
+        make(db, name=text, notes=HYPERLINK if i else "@SUM(A1)")
+    out = api.get("operator", "/api/v1/assets/export.xlsx")
+    assert out.status_code == 200, out.text
+    names = [t.strip() for t in HOSTILE]  # as stored: the registry strips names
+    assert_written_as_text(out.content, [*names, HYPERLINK, "@SUM(A1)"])
+    assert {type(c.value) for c in cells(out.content) if c.column in (5, 6) and c.row > 1} == {float}
+    parsed = assets_service.parse_xlsx(out.content)
+    assert sorted(str(raw["name"]) for _, raw in parsed) == sorted(names)

@@ -106,3 +106,13 @@ def test_the_index_keeps_orders_within_the_time_window_only():
         c.id for c in index.candidates(Item(2, LAMP_AGAIN, t0 + timedelta(hours=20), *NEAR_G1[::-1]))
     ] == [1]
     assert index.candidates(Item(3, LAMP_AGAIN, t0 + timedelta(days=5), *NEAR_G1[::-1])) == []
+
+
+def test_a_candidates_title_reads_masked_for_an_admin_and_as_typed_for_an_operator(api):
+    title = "王小明来电13812345678:路灯不亮"
+    first = new_order(api, description=LAMP, title=title, citizen_name="王小明", citizen_phone="13800000001")
+    second = new_order(api, description=LAMP_AGAIN, where=NEAR_G1, citizen_phone="13900000002")
+    assert [c["title"] for c in candidates(api, second) if c["id"] == first["id"]] == [title]
+    assert [c["title"] for c in candidates(api, second, "admin") if c["id"] == first["id"]] == [
+        "王**来电138****5678:路灯不亮"
+    ]

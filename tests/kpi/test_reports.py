@@ -143,3 +143,46 @@ def test_the_rolled_up_month_gives_the_same_workbook_figures(api, db, march):
         s.commit()
     after = rows(workbook(api, "super1", "/api/v1/kpi/reports/street/S1.xlsx")["概况"])
     assert after == before
+
+
+def test_the_report_workbook_writes_a_formula_like_title_as_text(api, db):
+    """An order answered late whose title was typed as a formula is a text cell of 超期工单."""
+    from tests.formulas import HYPERLINK, assert_written_as_text
+    from tests.helpers import act_at, create_at
+    from tests.kpi.conftest import S1
+
+    with db.write() as s:
+        order = create_at(s, bj(3, 2), lat=S1[1], lon=S1[0], title=HYPERLINK, description="+1+1")
+        act_at(s, order, "operator", "dispatch", bj(3, 2, 11), unit="ST1")
+        act_at(s, order, "handler1", "accept", bj(3, 2, 12))
+        s.commit()
+    r = api.get("super1", "/api/v1/kpi/reports/street/S1.xlsx", params={"month": "2026-03"})
+    assert r.status_code == 200, r.text
+    assert_written_as_text(r.content, [HYPERLINK])
+
+
+def test_a_late_orders_title_in_the_report_is_masked_for_a_supervisor(api, db):
+    """The report lists late orders' titles as the reader's order lists show them."""
+    from tests.helpers import act_at, create_at
+    from tests.kpi.conftest import S1
+
+    title = "王小明电话13812345678反映路灯不亮"
+    with db.write() as s:
+        order = create_at(s, bj(3, 2), lat=S1[1], lon=S1[0], title=title, citizen_name="王小明")
+        act_at(s, order, "operator", "dispatch", bj(3, 2, 11), unit="ST1")
+        act_at(s, order, "handler1", "accept", bj(3, 2, 12))
+        s.commit()
+    late = [
+        r[1]
+        for r in workbook(api, "super1", "/api/v1/kpi/reports/street/S1.xlsx")["超期工单"].iter_rows(
+            min_row=2, values_only=True
+        )
+    ]
+    assert late == ["王**电话138****5678反映路灯不亮"]
+    late = [
+        r[1]
+        for r in workbook(api, "operator", "/api/v1/kpi/reports/street/S1.xlsx")["超期工单"].iter_rows(
+            min_row=2, values_only=True
+        )
+    ]
+    assert late == [title]

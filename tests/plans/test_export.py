@@ -122,3 +122,36 @@ def test_the_project_list_holds_projects_under_their_tasks_with_sub_projects_num
 def test_an_export_needs_a_signed_in_user_and_a_known_plan(client, api, plan):
     assert client.get(f"/api/v1/plans/{plan['id']}/tasks.xlsx").status_code == 401
     assert api.get("planner", "/api/v1/plans/99999/projects.xlsx").status_code == 404
+
+
+def test_both_plan_lists_write_formula_like_text_as_text(api, plan, db):
+    """A task's title and text, a project's and a milestone's names and a unit not in the system, typed
+    as formulas, are text cells in the 任务清单 and the 项目清单."""
+    from huitian.plans.models import PlanTask
+    from tests.formulas import HYPERLINK, assert_written_as_text, cells
+
+    task_id = plan["tasks"]["11"]
+    with db.write() as s:
+        task = s.get(PlanTask, task_id)
+        task.title, task.text = "+1+1", "-2+3"
+        s.commit()
+    body = {
+        "task_id": task_id,
+        "name": HYPERLINK,
+        "type": "new_build",
+        "area": "S1",
+        "co_units": ["@SUM(A1)"],
+    }
+    r = api.post("planner", "/api/v1/projects", body)
+    assert r.status_code == 201, r.text
+    m = {"name": "\t=1", "planned_on": "2022-05-01"}
+    assert api.post("planner", f"/api/v1/projects/{r.json()['id']}/milestones", m).status_code == 201
+    tasks = workbook(api.get("planner", f"/api/v1/plans/{plan['id']}/tasks.xlsx"))
+    assert next(r for r in rows(tasks.active) if r[0] == "11")[1:3] == ("+1+1", "-2+3")
+    response = api.get("planner", f"/api/v1/plans/{plan['id']}/projects.xlsx")
+    workbook(response)
+    assert_written_as_text(
+        api.get("planner", f"/api/v1/plans/{plan['id']}/tasks.xlsx").content, ["+1+1", "-2+3"]
+    )
+    assert_written_as_text(response.content, [HYPERLINK, "@SUM(A1)", "任务11 +1+1", "\t=1:计划 2022-05-01"])
+    assert [c.value for c in cells(response.content) if c.value == HYPERLINK]  # the project's row

@@ -249,3 +249,32 @@ def test_rows_without_a_point_are_placed_from_their_address_then_their_descripti
         ("/D1/S2/", None, None),
         (None, None, None),
     ]
+
+
+def test_every_text_of_the_orders_export_is_text(api, db, db_url, tmp_path):  # noqa: F811
+    """Formula-like descriptions, titles, addresses and names are text cells in the orders.xlsx of the
+    API and of `huitian export`, and an import of that file reads them back as the same text."""
+    from huitian.orders.models import Order
+    from tests.formulas import HOSTILE, HYPERLINK, assert_written_as_text
+
+    for text in HOSTILE:
+        new_order(api, description=text, address="\t=1", citizen_name=HYPERLINK)
+    r = api.get("operator", "/api/v1/orders.xlsx")
+    assert r.status_code == 200, r.text
+    assert_written_as_text(r.content, [*HOSTILE, "\t=1"])
+
+    out = tmp_path / "cli.xlsx"
+    result = CliRunner().invoke(transfer_cli.app, ["export", "--out", str(out), "--db", db_url])
+    assert result.exit_code == 0, result.output
+    assert_written_as_text(out.read_bytes(), [*HOSTILE, "\t=1"])
+
+    (tmp_path / "back.xlsx").write_bytes(r.content)
+    with db.write() as session:
+        mapping = transfer_service.load_mapping({"citizen_name": "诉求人"})
+        report = transfer_service.import_orders(session, path=tmp_path / "back.xlsx", mapping=mapping)
+        session.commit()
+    assert report.ok and report.written == len(HOSTILE), report.to_dict()
+    with db.read() as session:
+        back = session.query(Order).filter(Order.channel == "import").all()
+    assert sorted(o.description for o in back) == sorted(t.strip() for t in HOSTILE)  # as filed
+    assert {(o.citizen_name, o.address) for o in back} == {(HYPERLINK, "=1")}  # the import strips cells

@@ -444,10 +444,10 @@ def export_geojson(
 def export_xlsx(session: Session, *, flt: AssetFilter, scope: ColumnElement[bool] | None = None) -> bytes:
     book = Workbook(write_only=True)
     sheet = book.create_sheet("城市部件")
-    sheet.append([header for _, header in COLUMNS])
+    sheet.append(xlsx.row(sheet, [header for _, header in COLUMNS]))
     for a in reads(session, assets=iter_assets(session, flt=flt, scope=scope)):
         row = a.model_dump() | {"status": a.status_label}
-        sheet.append(xlsx.row([row.get(key) for key, _ in COLUMNS]))
+        sheet.append(xlsx.row(sheet, [row.get(key) for key, _ in COLUMNS]))
     buf = io.BytesIO()
     book.save(buf)
     return buf.getvalue()

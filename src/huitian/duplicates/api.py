@@ -26,13 +26,14 @@ def order_duplicates(
     order, found = duplicates_service.find_duplicates(
         session, principal=principal, ref=ref, limit=limit, threshold=threshold
     )
+    titles = orders_service.titles(session, orders=[f.order for f in found], principal=principal)
     return DuplicatesRead(
         order=orders_service.public_number(order),
         candidates=[
             DuplicateCandidate(
                 id=f.order.id,
                 number=orders_service.public_number(f.order),
-                title=f.order.title,
+                title=titles[f.order.id],
                 status=f.order.status,
                 score=f.candidate.score,
                 text_similarity=f.candidate.text_similarity,

@@ -1069,18 +1069,25 @@ def monthly_report(
     for item in top:
         item["link"] = drill("category", item["key"], Measure.RESPONSE.value)
     unit_names = {u.id: u.name for u in units_service.directory(session).values()}
+    overdue = overdue_in_month(session, principal=who, month=month, now=now)
+    # titles as the reader's order lists show them: personal data masked unless they see it
+    seen = orders_service.personal_data_seen(session, orders=overdue, principal=principal)
+
+    def title_of(o: Order) -> str:
+        return o.title or (o.description or "")[:30]
+
     late = [
         {
             "id": o.id,
             "number": orders_service.public_number(o),
-            "title": o.title or (o.description or "")[:30],
+            "title": orders_service.text_mask(o, unmasked=o.id in seen)(title_of(o)),
             "lead_unit": unit_names.get(o.lead_unit_id, ""),
             "status": OrderStatus(o.status).label,
             "reply_due": o.reply_due,
             "replied_at": o.replied_at,
             "link": f"/orders/{orders_service.public_number(o)}",
         }
-        for o in overdue_in_month(session, principal=who, month=month, now=now)
+        for o in overdue
     ]
     communities = []
     if kind == "street":
@@ -1122,10 +1129,10 @@ def report_xlsx(report: dict) -> bytes:
     ws = wb.active
     ws.title = "概况"
     bold = Font(bold=True)
-    ws.append([f"{report['name']} {report['month']} 月度考核报告"])
+    ws.append(xlsx.row(ws, [f"{report['name']} {report['month']} 月度考核报告"]))
     ws["A1"].font = Font(bold=True, size=14)
     ws.append([])
-    ws.append(["指标", report["month"], report["previous_month"]])
+    ws.append(xlsx.row(ws, ["指标", report["month"], report["previous_month"]]))
     for cell in ws[3]:
         cell.font = bold
     cur, prev = report["figures"], report["previous"]
@@ -1138,15 +1145,15 @@ def report_xlsx(report: dict) -> bytes:
         ("综合得分", "score"),
         ("不纳入考核", "excluded"),
     ):
-        ws.append([label, cur[key], prev[key]])
+        ws.append(xlsx.row(ws, [label, cur[key], prev[key]]))
         if key.endswith("rate") or key == "score":
             for c in ws[ws.max_row][1:]:
                 c.number_format = "0.0%"
     place = report["place"] or {}
     ws.append([])
-    ws.append(["排名", place.get("rank"), f"共 {report['ranked']} 个"])
+    ws.append(xlsx.row(ws, ["排名", place.get("rank"), f"共 {report['ranked']} 个"]))
     if report["kind"] == "street":
-        ws.append(["类别", place.get("tier") or "—"])
+        ws.append(xlsx.row(ws, ["类别", place.get("tier") or "—"]))
     ws.column_dimensions["A"].width = 16
     ws.column_dimensions["B"].width = 14
     ws.column_dimensions["C"].width = 14
@@ -1157,16 +1164,19 @@ def report_xlsx(report: dict) -> bytes:
         cell.font = bold
     for i in report["league"]:
         rk.append(
-            [
-                i.get("rank"),
-                i["key"],
-                i["name"],
-                i["response_rate"],
-                i["resolution_rate"],
-                i["satisfaction_rate"],
-                i["score"],
-                i.get("tier") or "",
-            ]
+            xlsx.row(
+                rk,
+                [
+                    i.get("rank"),
+                    i["key"],
+                    i["name"],
+                    i["response_rate"],
+                    i["resolution_rate"],
+                    i["satisfaction_rate"],
+                    i["score"],
+                    i.get("tier") or "",
+                ],
+            )
         )
         for c in rk[rk.max_row][3:7]:
             c.number_format = "0.0%"
@@ -1177,14 +1187,17 @@ def report_xlsx(report: dict) -> bytes:
         cell.font = bold
     for i in report["top_problems"]:
         cats.append(
-            [
-                i["key"],
-                i["name"],
-                i["dispatched"],
-                i["response_rate"],
-                i["resolution_rate"],
-                i["satisfaction_rate"],
-            ]
+            xlsx.row(
+                cats,
+                [
+                    i["key"],
+                    i["name"],
+                    i["dispatched"],
+                    i["response_rate"],
+                    i["resolution_rate"],
+                    i["satisfaction_rate"],
+                ],
+            )
         )
         for c in cats[cats.max_row][3:6]:
             c.number_format = "0.0%"
@@ -1211,6 +1224,7 @@ def report_xlsx(report: dict) -> bytes:
     for o in report["overdue"]:
         late.append(
             xlsx.row(
+                late,
                 [
                     o["number"],
                     o["title"],
@@ -1218,7 +1232,7 @@ def report_xlsx(report: dict) -> bytes:
                     o["status"],
                     naive(o["reply_due"]),
                     naive(o["replied_at"]),
-                ]
+                ],
             )
         )
         for c in late[late.max_row][4:6]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,7 +19,7 @@ from huitian.db import utcnow
 from huitian.errors import DomainError, NotFound, Unprocessable
 from huitian.lib import chain
 from huitian.lib.geo import to_wgs84
-from huitian.lib.privacy import mask_name, mask_phone
+from huitian.lib.privacy import mask_name, mask_phone, mask_text
 from huitian.orders.enums import (
     ACTIVE_ASSIGNMENT,
     OPEN_STATUSES,
@@ -99,6 +100,45 @@ def sees_personal_data(principal: Principal, order: Order, unit_ids: set[int]) -
 
 # A unit that returned or passed an order on is no longer its handler: it sees the citizen masked.
 GAVE_BACK = (AssignmentStatus.RETURNED.value, AssignmentStatus.FORWARDED.value)
+
+# The keys of an event's payload that hold text a person typed (notes, replies, reasons, tasks).
+FREE_TEXT_KEYS = frozenset({"text", "note", "reason", "task", "comment"})
+
+TextMask = Callable[[str | None], str | None]
+
+
+def _as_is(text: str | None) -> str | None:
+    return text
+
+
+def text_mask(order: Order, *, unmasked: bool) -> TextMask:
+    """How the free text of this order (title, description, notes, replies) reads for a principal: as
+    typed for one who sees the citizen's name and phone, else with the personal data in it masked
+    (lib.privacy.mask_text: phone and ID numbers, and this order's citizen's name and phone)."""
+    if unmasked:
+        return _as_is
+    name, phone = order.citizen_name, order.citizen_phone
+    return lambda text: mask_text(text, name=name, phone=phone)
+
+
+def masked_payload(payload: dict | None, mask: TextMask) -> dict | None:
+    if not payload or mask is _as_is:
+        return payload
+    return {k: mask(v) if k in FREE_TEXT_KEYS and isinstance(v, str) else v for k, v in payload.items()}
+
+
+def personal_data_seen(session: Session, *, orders: list[Order], principal: Principal) -> set[int]:
+    """The ids of these orders whose citizen's name and phone (and free text) the principal sees
+    unmasked: the rule of the lists (summaries)."""
+    own = handled_by_unit(session, principal=principal, order_ids=[o.id for o in orders])
+    mine = {principal.unit_id}
+    return {o.id for o in orders if sees_personal_data(principal, o, mine if o.id in own else set())}
+
+
+def titles(session: Session, *, orders: list[Order], principal: Principal) -> dict[int, str]:
+    """Order id → title as the principal's lists show it (personal data masked unless they see it)."""
+    seen = personal_data_seen(session, orders=orders, principal=principal)
+    return {o.id: text_mask(o, unmasked=o.id in seen)(o.title) for o in orders}
 
 
 # --- create ---------------------------------------------------------------------------------------
@@ -481,18 +521,8 @@ def summaries(session: Session, *, orders: list[Order], principal: Principal) ->
     cats = categories_service.codes_by_id(session)
     # A unit member lists every order its unit is on, but handles (and sees the citizen of) only those
     # it leads or co-handles, not those it merely supervises: the same rule as read_order's.
-    own = handled_by_unit(session, principal=principal, order_ids=[o.id for o in orders])
-    return [
-        OrderSummary(
-            **_summary_fields(
-                o,
-                units,
-                cats,
-                unmasked=sees_personal_data(principal, o, {principal.unit_id} if o.id in own else set()),
-            )
-        )
-        for o in orders
-    ]
+    seen = personal_data_seen(session, orders=orders, principal=principal)
+    return [OrderSummary(**_summary_fields(o, units, cats, unmasked=o.id in seen)) for o in orders]
 
 
 def handled_by_unit(session: Session, *, principal: Principal, order_ids: list[int]) -> set[int]:
@@ -510,6 +540,7 @@ def handled_by_unit(session: Session, *, principal: Principal, order_ids: list[i
 
 def _summary_fields(o: Order, units: dict[int, UnitInfo], cats: dict[int, str], *, unmasked: bool) -> dict:
     status = OrderStatus(o.status)
+    mask = text_mask(o, unmasked=unmasked)
     return dict(
         id=o.id,
         number=public_number(o),
@@ -519,7 +550,7 @@ def _summary_fields(o: Order, units: dict[int, UnitInfo], cats: dict[int, str], 
         proactive=o.proactive,
         status=o.status,
         status_label=status.label,
-        title=o.title,
+        title=mask(o.title),
         category_code=cats.get(o.category_id) if o.category_id else None,
         lead_unit=units[o.lead_unit_id].code if o.lead_unit_id in units else None,
         area_path=o.area_path,
@@ -571,13 +602,17 @@ def read_order(
         if a.role != AssignmentRole.SUPERVISE.value and a.status not in GAVE_BACK
     }
     unmasked = sees_personal_data(principal, order, on_order)
+    mask = text_mask(order, unmasked=unmasked)
+    pending = order.pending_extension
+    if pending and not unmasked:
+        pending = masked_payload(pending, mask)
     target = session.get(Order, order.merged_into_id) if order.merged_into_id else None
     merged = (
         merged_into(session, order_id=order.id) if any(e.kind == EventKind.MERGED_IN for e in events) else []
     )
     return OrderRead(
         **_summary_fields(order, units, cats, unmasked=unmasked),
-        description=order.description,
+        description=mask(order.description),
         lat=order.lat,
         lon=order.lon,
         source_crs=order.source_crs,
@@ -588,7 +623,7 @@ def read_order(
         resolved=order.resolved,
         satisfaction=order.satisfaction,
         reopen_count=order.reopen_count,
-        unreasonable_reason=order.unreasonable_reason,
+        unreasonable_reason=mask(order.unreasonable_reason),
         merged_into=public_number(target) if target else None,
         merged_from=[
             MergedRead(
@@ -600,7 +635,7 @@ def read_order(
             )
             for m in merged
         ],
-        pending_extension=order.pending_extension,
+        pending_extension=pending,
         extension_days=order.extension_days,
         version=order.version,
         deadlines=deadlines(order),
@@ -611,12 +646,12 @@ def read_order(
                 unit_name=units[a.unit_id].name,
                 role=a.role,
                 status=a.status,
-                task=a.task,
+                task=mask(a.task),
                 assigned_at=a.assigned_at,
                 accepted_at=a.accepted_at,
                 replied_at=a.replied_at,
-                reply_text=a.reply_text,
-                return_reason=a.return_reason,
+                reply_text=mask(a.reply_text),
+                return_reason=mask(a.return_reason),
             )
             for a in assignments
         ],
@@ -631,7 +666,7 @@ def read_order(
                 actor_role=e.actor_role,
                 unit=units[e.unit_id].code if e.unit_id in units else None,
                 created_at=e.created_at,
-                payload=e.payload,
+                payload=masked_payload(e.payload, mask),
             )
             for e in events
         ],

@@ -130,12 +130,12 @@ def _sheet(wb: Workbook, *, title: str, subtitle: str, columns: list[Column], sh
     ws = wb.active
     ws.title = sheet_name
     last = get_column_letter(len(columns))
-    ws["A1"] = _text(title)
+    xlsx.write(ws, 1, 1, title)
     ws["A1"].font = Font(bold=True, size=16)
     ws["A1"].alignment = _CENTRE
     ws.merge_cells(f"A1:{last}1")
     ws.row_dimensions[1].height = 30
-    ws["A2"] = _text(subtitle)
+    xlsx.write(ws, 2, 1, subtitle)
     ws["A2"].alignment = Alignment(horizontal="right")
     ws.merge_cells(f"A2:{last}2")
     top, sub = HEADER_ROWS
@@ -147,13 +147,13 @@ def _sheet(wb: Workbook, *, title: str, subtitle: str, columns: list[Column], sh
             span = 1
             while i + span <= len(columns) and columns[i + span - 1].title.startswith(group + "/"):
                 span += 1
-            ws.cell(top, i, group)
+            xlsx.write(ws, top, i, group)
             ws.merge_cells(start_row=top, start_column=i, end_row=top, end_column=i + span - 1)
             for k in range(span):
-                ws.cell(sub, i + k, columns[i + k - 1].title.rpartition("/")[2])
+                xlsx.write(ws, sub, i + k, columns[i + k - 1].title.rpartition("/")[2])
             i += span
         else:
-            ws.cell(top, i, name)
+            xlsx.write(ws, top, i, name)
             ws.merge_cells(start_row=top, start_column=i, end_row=sub, end_column=i)
             i += 1
     for row in HEADER_ROWS:
@@ -179,7 +179,7 @@ def _sheet(wb: Workbook, *, title: str, subtitle: str, columns: list[Column], sh
 
 
 def _section_row(ws: Worksheet, row: int, text: str, width: int) -> None:
-    ws.cell(row, 1, _text(text))
+    xlsx.write(ws, row, 1, text)
     ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
     for c in range(1, width + 1):
         cell = ws.cell(row, c)
@@ -189,15 +189,10 @@ def _section_row(ws: Worksheet, row: int, text: str, width: int) -> None:
         cell.alignment = Alignment(vertical="center")
 
 
-def _text(value):
-    """A value as a cell may hold it: control characters (which a sheet cannot hold, and which typed-in
-    names may carry) are dropped rather than failing the whole export."""
-    return xlsx.cell(value)
-
-
 def _data_row(ws: Worksheet, row: int, values: list) -> None:
     for c, value in enumerate(values, start=1):
-        cell = ws.cell(row, c, _text(value))
+        # control characters dropped (typed-in names may carry them), text kept as text (no formula)
+        cell = xlsx.write(ws, row, c, value)
         cell.alignment = _CENTRE if c == 1 else _WRAP
         cell.border = _BORDER
 

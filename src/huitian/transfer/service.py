@@ -489,8 +489,9 @@ EXPORT_LIMIT = 100_000
 def export_xlsx(
     session: Session, *, principal: Principal, flt: orders_service.OrderFilter, page: int = 1000
 ) -> bytes:
-    """Every order of the filtered list the principal may see (scope and masking as the list's), as an
-    Excel workbook with Chinese headers. At most EXPORT_LIMIT rows (else 400: narrow the filter)."""
+    """Every order of the filtered list the principal may see (scope and masking as the list's, the
+    personal data in the description too), as an Excel workbook with Chinese headers. At most
+    EXPORT_LIMIT rows (else 400: narrow the filter)."""
     from openpyxl import Workbook
 
     flt.limit, flt.offset = 1, 0
@@ -500,14 +501,16 @@ def export_xlsx(
     tz = sla_service.local_tz()
     book = Workbook(write_only=True)
     sheet = book.create_sheet("工单台账")
-    sheet.append([label for _, label in EXPORT_COLUMNS])
+    sheet.append(xlsx.row(sheet, [label for _, label in EXPORT_COLUMNS]))
     flt.limit = page
     for offset in range(0, total, page):
         flt.offset = offset
         orders, _ = orders_service.list_orders(session, principal=principal, flt=flt)
         summaries = orders_service.summaries(session, orders=orders, principal=principal)
+        seen = orders_service.personal_data_seen(session, orders=orders, principal=principal)
         for order, s in zip(orders, summaries, strict=True):
-            row = s.model_dump() | {"description": order.description}
+            mask = orders_service.text_mask(order, unmasked=order.id in seen)
+            row = s.model_dump() | {"description": mask(order.description)}
             row["created_at"] = s.created_at.astimezone(tz).replace(tzinfo=None)
             row["reply_due"] = s.reply_due.astimezone(tz).replace(tzinfo=None) if s.reply_due else None
             row["channel"] = Channel(s.channel).label
@@ -515,7 +518,7 @@ def export_xlsx(
             row["status"] = s.status_label
             row["priority"] = Priority(s.priority).label
             row["overdue"] = "是" if s.overdue else "否"
-            sheet.append(xlsx.row([row[key] for key, _ in EXPORT_COLUMNS]))
+            sheet.append(xlsx.row(sheet, [row[key] for key, _ in EXPORT_COLUMNS]))
         session.expunge_all()
     out = io.BytesIO()
     book.save(out)

@@ -196,11 +196,13 @@ def desk(session: Session, *, principal: Principal, status: OrderStatus) -> tupl
             by_order[a.order_id].append(a)
     units = units_service.directory(session)
     summaries = orders_service.summaries(session, orders=orders, principal=principal)
+    seen = orders_service.personal_data_seen(session, orders=orders, principal=principal)
     out = []
     for order, summary in zip(orders, summaries, strict=True):
         rel = flows.relation(session, order=order, principal=principal, assignments=by_order[order.id])
+        mask = orders_service.text_mask(order, unmasked=order.id in seen)
         replies = [
-            (units[a.unit_id].name if a.unit_id in units else "", a.reply_text)
+            (units[a.unit_id].name if a.unit_id in units else "", mask(a.reply_text))
             for a in by_order[order.id]
             if a.reply_text and a.role != AssignmentRole.SUPERVISE
         ]

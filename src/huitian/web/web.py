@@ -604,6 +604,7 @@ def _panel_context(session: Session, principal: Principal, ref: str) -> dict:
     found = console.triage(session, principal=principal, ref=ref)
     order = _read(session, principal, ref)
     suggested = [u.code for u in found.suggestions.unit]
+    titles = orders_service.titles(session, orders=[f.order for f in found.duplicates], principal=principal)
     return {
         "o": order,
         "t": found,
@@ -615,6 +616,7 @@ def _panel_context(session: Session, principal: Principal, ref: str) -> dict:
                 orders_service.public_number(f.order),
                 f,
                 "、".join(duplicates_service.reason_label(r) for r in f.candidate.reasons),
+                titles[f.order.id],
             )
             for f in found.duplicates
         ],
