@@ -108,3 +108,14 @@ def test_the_callback_desk_shows_the_reply_masked_to_an_admin_and_as_typed_to_an
     with FormClient(app) as client:
         login(client, "operator")
         assert "已答复:" + STORY in client.get("/callbacks").text
+
+
+def test_a_masked_role_cannot_confirm_a_hidden_number_by_searching_for_it(api):
+    order = handled(api)
+    for number in ("13812345678", "110105199001011234"):
+        found = {o["id"] for o in api.listing("super1", q=number)["items"]}
+        assert order["id"] not in found, number
+        for who in ("operator", "handler1"):  # those who read it as typed still find it
+            assert order["id"] in {o["id"] for o in api.listing(who, q=number)["items"]}, (who, number)
+    # words and short numbers (a building, a room) are searched for everyone as before
+    assert order["id"] in {o["id"] for o in api.listing("super1", q="身份证")["items"]}
