@@ -41,7 +41,7 @@ from huitian.errors import Conflict, NotFound, Unprocessable
 from huitian.intake import photos as photos_service
 from huitian.intake.models import PublicFiling
 from huitian.intake.photos import Photo
-from huitian.lib.privacy import mask_name, mask_phone
+from huitian.lib.privacy import mask_text
 from huitian.orders import flows
 from huitian.orders import service as orders_service
 from huitian.orders.enums import Action, CallbackVia, Channel, EventKind, OrderStatus, OrderType, Satisfaction
@@ -229,13 +229,7 @@ class Progress:
 
 
 def _masked(text: str | None, order: Order) -> str | None:
-    if not text:
-        return text
-    if order.citizen_phone:
-        text = text.replace(order.citizen_phone, mask_phone(order.citizen_phone) or "")
-    if order.citizen_name and len(order.citizen_name) > 1:
-        text = text.replace(order.citizen_name, mask_name(order.citizen_name) or "")
-    return text
+    return mask_text(text, name=order.citizen_name, phone=order.citizen_phone)
 
 
 def progress(session: Session, *, number: str, token: str | None, phone4: str | None = None) -> Progress:

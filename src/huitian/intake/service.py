@@ -37,7 +37,7 @@ from huitian.categories.models import Category
 from huitian.db import cache_key, utcnow
 from huitian.errors import BadRequest, DomainError, Forbidden, NotFound, Unauthorized
 from huitian.intake.models import Open311Request
-from huitian.lib.privacy import mask_name, mask_phone
+from huitian.lib.privacy import mask_text
 from huitian.lib.ttlcache import TTLCache
 from huitian.orders import service as orders_service
 from huitian.orders.enums import OPEN_STATUSES, Channel, EventKind, OrderStatus, OrderType, Outcome, Priority
@@ -671,18 +671,9 @@ def _status_notes(session: Session, o: Order, status: OrderStatus) -> str:
     return status.label
 
 
-_MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
-
-
 def _scrub(text: str | None, o: Order) -> str | None:
-    """Mask the citizen's own name and phone, and any mobile number, in free text shown to the public."""
-    if not text:
-        return text
-    if o.citizen_phone:
-        text = text.replace(o.citizen_phone, mask_phone(o.citizen_phone) or "")
-    if o.citizen_name and len(o.citizen_name) >= 2:
-        text = text.replace(o.citizen_name, mask_name(o.citizen_name) or "")
-    return _MOBILE.sub(r"\1****\2", text)
+    """Mask the citizen's own name and phone, and any phone or ID number, in free text shown to the public."""
+    return mask_text(text, name=o.citizen_name, phone=o.citizen_phone)
 
 
 def token_request(session: Session, *, token: str, reader: Principal | None = PUBLIC) -> str:
