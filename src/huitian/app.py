@@ -27,6 +27,7 @@ from huitian.orders import api as orders_api
 from huitian.security.csrf import CSRFMiddleware
 from huitian.security.headers import SecurityHeadersMiddleware
 from huitian.security.login import LoginThrottleMiddleware
+from huitian.security.proxy import ProxyHeadersMiddleware, parse_networks
 
 log = logging.getLogger("huitian")
 
@@ -97,6 +98,8 @@ def create_app(
         max_age=settings.token_ttl_hours * 3600,
     )
     app.add_middleware(SecurityHeadersMiddleware)
+    # Outermost: the client's address and the scheme, from trusted proxies only (HUITIAN_TRUSTED_PROXIES).
+    app.add_middleware(ProxyHeadersMiddleware, trusted=parse_networks(settings.trusted_proxies))
 
     @app.exception_handler(DomainError)
     async def _domain_error(_: Request, exc: DomainError) -> JSONResponse:

@@ -48,6 +48,11 @@ class Settings(BaseSettings):
     open311_jurisdiction: str | None = Field(
         default=None, description="If set, Open311 requests naming another jurisdiction_id get 404."
     )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated IP addresses or CIDR networks of the reverse proxies whose "
+        "X-Forwarded-For and X-Forwarded-Proto are believed; empty: none (the socket's peer is the client).",
+    )
     satisfaction_weight_basic: float = Field(
         default=0.8, ge=0, le=1, description="Weight of 基本满意 in 满意率."
     )
