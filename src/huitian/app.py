@@ -24,6 +24,7 @@ from huitian.errors import DomainError, document_error_bodies
 from huitian.lib import gctune
 from huitian.lib.groupcommit import GroupCommit
 from huitian.orders import api as orders_api
+from huitian.security.bodylimit import BodyLimitMiddleware
 from huitian.security.csrf import CSRFMiddleware
 from huitian.security.headers import SecurityHeadersMiddleware
 from huitian.security.login import LoginThrottleMiddleware
@@ -97,6 +98,9 @@ def create_app(
         https_only=False,
         max_age=settings.token_ttl_hours * 3600,
     )
+    # Outside every middleware that reads a body: the size limits (413), checked as the body streams in.
+    limits = {"max_body_bytes": settings.max_body_bytes, "max_upload_bytes": settings.max_upload_bytes}
+    app.add_middleware(BodyLimitMiddleware, **limits)
     app.add_middleware(SecurityHeadersMiddleware)
     # Outermost: the client's address and the scheme, from trusted proxies only (HUITIAN_TRUSTED_PROXIES).
     app.add_middleware(ProxyHeadersMiddleware, trusted=parse_networks(settings.trusted_proxies))
