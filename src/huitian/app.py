@@ -21,7 +21,7 @@ from huitian.auth import service as auth_service
 from huitian.config import Settings, get_settings
 from huitian.db import Database
 from huitian.errors import DomainError, document_error_bodies
-from huitian.lib import gctune
+from huitian.lib import gctune, logredact
 from huitian.lib.groupcommit import GroupCommit
 from huitian.orders import api as orders_api
 from huitian.security.bodylimit import BodyLimitMiddleware
@@ -29,6 +29,7 @@ from huitian.security.csrf import CSRFMiddleware
 from huitian.security.headers import SecurityHeadersMiddleware
 from huitian.security.login import LoginThrottleMiddleware
 from huitian.security.proxy import ProxyHeadersMiddleware, parse_networks
+from huitian.security.strictjson import StrictJSONMiddleware
 
 log = logging.getLogger("huitian")
 
@@ -45,6 +46,7 @@ def create_app(
     """The application. `serving`: this process exists to serve it (huitian serve), so the garbage
     collector is tuned for that once it has started (lib/gctune.py); not for tests and embedders."""
     settings = settings or get_settings()
+    logredact.install()  # no phone or ID number in any log record of this process, tracebacks included
     db = Database(database_url or settings.database_url)
     try:
         with db.write() as session:
@@ -98,6 +100,8 @@ def create_app(
         https_only=False,
         max_age=settings.token_ttl_hours * 3600,
     )
+    # JSON bodies with NaN/Infinity or a lone surrogate: 422, before the throttle or a route reads them.
+    app.add_middleware(StrictJSONMiddleware)
     # Outside every middleware that reads a body: the size limits (413), checked as the body streams in.
     limits = {"max_body_bytes": settings.max_body_bytes, "max_upload_bytes": settings.max_upload_bytes}
     app.add_middleware(BodyLimitMiddleware, **limits)

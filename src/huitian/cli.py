@@ -224,8 +224,10 @@ def worker(
     run at once."""
     from huitian import scheduler
     from huitian.db import Database
+    from huitian.lib import logredact
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logredact.install()
     database = Database(_url(db))
     jobs, last_run = scheduler.all_jobs(), {}
     try:
