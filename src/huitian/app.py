@@ -97,7 +97,7 @@ def create_app(
         secret_key=secret,
         session_cookie="huitian_session",
         same_site="lax",
-        https_only=False,
+        https_only=False,  # Secure is added per request, on HTTPS (SecurityHeadersMiddleware)
         max_age=settings.token_ttl_hours * 3600,
     )
     # JSON bodies with NaN/Infinity or a lone surrogate: 422, before the throttle or a route reads them.
