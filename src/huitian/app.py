@@ -21,12 +21,15 @@ from huitian.auth import service as auth_service
 from huitian.config import Settings, get_settings
 from huitian.db import Database
 from huitian.errors import DomainError, document_error_bodies
-from huitian.lib import gctune
+from huitian.lib import gctune, logredact
 from huitian.lib.groupcommit import GroupCommit
 from huitian.orders import api as orders_api
+from huitian.security.bodylimit import BodyLimitMiddleware
 from huitian.security.csrf import CSRFMiddleware
 from huitian.security.headers import SecurityHeadersMiddleware
 from huitian.security.login import LoginThrottleMiddleware
+from huitian.security.proxy import ProxyHeadersMiddleware, parse_networks
+from huitian.security.strictjson import StrictJSONMiddleware
 
 log = logging.getLogger("huitian")
 
@@ -43,6 +46,7 @@ def create_app(
     """The application. `serving`: this process exists to serve it (huitian serve), so the garbage
     collector is tuned for that once it has started (lib/gctune.py); not for tests and embedders."""
     settings = settings or get_settings()
+    logredact.install()  # no phone or ID number in any log record of this process, tracebacks included
     db = Database(database_url or settings.database_url)
     try:
         with db.write() as session:
@@ -93,10 +97,17 @@ def create_app(
         secret_key=secret,
         session_cookie="huitian_session",
         same_site="lax",
-        https_only=False,
+        https_only=False,  # Secure is added per request, on HTTPS (SecurityHeadersMiddleware)
         max_age=settings.token_ttl_hours * 3600,
     )
+    # JSON bodies with NaN/Infinity or a lone surrogate: 422, before the throttle or a route reads them.
+    app.add_middleware(StrictJSONMiddleware)
+    # Outside every middleware that reads a body: the size limits (413), checked as the body streams in.
+    limits = {"max_body_bytes": settings.max_body_bytes, "max_upload_bytes": settings.max_upload_bytes}
+    app.add_middleware(BodyLimitMiddleware, **limits)
     app.add_middleware(SecurityHeadersMiddleware)
+    # Outermost: the client's address and the scheme, from trusted proxies only (HUITIAN_TRUSTED_PROXIES).
+    app.add_middleware(ProxyHeadersMiddleware, trusted=parse_networks(settings.trusted_proxies))
 
     @app.exception_handler(DomainError)
     async def _domain_error(_: Request, exc: DomainError) -> JSONResponse:

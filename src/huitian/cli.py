@@ -174,6 +174,11 @@ def restore_cmd(
     typer.echo("restored")
 
 
+# How `huitian serve` runs uvicorn. Forwarding headers are the app's own business (security/proxy.py:
+# believed from HUITIAN_TRUSTED_PROXIES only); uvicorn's would trust any local peer.
+SERVE_OPTIONS = {"log_level": "info", "access_log": False, "proxy_headers": False}
+
+
 def _serve(url: str, host: str, port: int, workers: int) -> None:
     import uvicorn
 
@@ -189,11 +194,10 @@ def _serve(url: str, host: str, port: int, workers: int) -> None:
             host=host,
             port=port,
             workers=workers,
-            log_level="info",
-            access_log=False,
+            **SERVE_OPTIONS,
         )
         return
-    uvicorn.run(create_app(url, serving=True), host=host, port=port, log_level="info", access_log=False)
+    uvicorn.run(create_app(url, serving=True), host=host, port=port, **SERVE_OPTIONS)
 
 
 @app.command()
@@ -220,8 +224,10 @@ def worker(
     run at once."""
     from huitian import scheduler
     from huitian.db import Database
+    from huitian.lib import logredact
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logredact.install()
     database = Database(_url(db))
     jobs, last_run = scheduler.all_jobs(), {}
     try:

@@ -48,6 +48,22 @@ class Settings(BaseSettings):
     open311_jurisdiction: str | None = Field(
         default=None, description="If set, Open311 requests naming another jurisdiction_id get 404."
     )
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="Largest request body, in bytes, of every route but those taking uploads (413 beyond).",
+    )
+    max_upload_bytes: int = Field(
+        default=32 * 1024 * 1024,
+        ge=1024,
+        description="Largest request body, in bytes, of the routes taking files (photos, GeoJSON/Excel "
+        "imports, area outlines).",
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated IP addresses or CIDR networks of the reverse proxies whose "
+        "X-Forwarded-For and X-Forwarded-Proto are believed; empty: none (the socket's peer is the client).",
+    )
     satisfaction_weight_basic: float = Field(
         default=0.8, ge=0, le=1, description="Weight of 基本满意 in 满意率."
     )

@@ -86,3 +86,11 @@ def _operator(session):
 
     user = auth_service.get_user_by_username(session, username="operator")
     return auth_service.principal_for_user(session, user=user)
+
+
+def test_photos_and_thumbnails_are_served_no_store(api, db):  # noqa: F811
+    order, (photo_id,) = _order_with_photos(api, db, jpeg(size=(800, 600)))
+    for path in (f"photos/{photo_id}", f"photos/{photo_id}/thumb", "photos"):
+        r = api.get("operator", f"/api/v1/orders/{order['id']}/{path}")
+        assert r.status_code == 200, path
+        assert r.headers["cache-control"] == "no-store", path

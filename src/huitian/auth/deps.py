@@ -58,7 +58,7 @@ def _principal(request: Request, session: Session) -> Principal | None:
     user_id = request.session.get("uid") if "session" in request.scope else None
     if user_id is not None:
         user = auth_service.user_for_session(
-            session, user_id=user_id, token_version=request.session.get("tv")
+            session, user_id=user_id, token_version=request.session.get("tv"), sid=request.session.get("sid")
         )
         if user is not None:
             return auth_service.principal_for_user(session, user=user)

@@ -5,17 +5,19 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from huitian.areas import service as areas_service
 from huitian.auth.enums import AREA_ROLES, CENTRE_ROLES, UNIT_ROLES, Role
-from huitian.auth.models import ApiKey, AppSetting, User
+from huitian.auth.models import ApiKey, AppSetting, AuthSession, User
 from huitian.auth.schemas import UserCreate, UserUpdate
+from huitian.db import utcnow
 from huitian.errors import Conflict, NotFound, Unauthorized, Unprocessable
 from huitian.units import service as units_service
 
@@ -118,6 +120,8 @@ def update_user(session: Session, *, user: User, data: UserUpdate) -> User:
     if "active" in fields:
         user.active = fields["active"]
         user.token_version += 1
+    if {"password", "active"} & fields.keys():
+        end_sessions_of(session, user_id=user.id)
     session.flush()
     return user
 
@@ -192,8 +196,67 @@ def user_from_token(session: Session, *, secret: str, token: str, max_age_s: int
     return user
 
 
-def user_for_session(session: Session, *, user_id: int, token_version: int | None) -> User | None:
-    """The user a signed session cookie names, unless deactivated or its password changed since."""
+# --- browser sessions (server-side, so that signing out ends them) ---------------------------------
+
+
+def _session_hash(sid: str) -> str:
+    return hashlib.sha256(sid.encode()).hexdigest()
+
+
+def start_session(session: Session, *, user_id: int, ttl_s: int) -> str:
+    """A new browser session for the user; returns its id, for the signed cookie (only a hash is kept)."""
+    sid = secrets.token_urlsafe(32)
+    now = utcnow()
+    session.add(
+        AuthSession(
+            key_hash=_session_hash(sid),
+            user_id=user_id,
+            created_at=now,
+            expires_at=now + timedelta(seconds=ttl_s),
+        )
+    )
+    session.flush()
+    return sid
+
+
+def end_session(session: Session, *, sid: str | None) -> None:
+    """Sign a browser session out: its cookie, replayed, no longer signs anyone in."""
+    if not isinstance(sid, str) or not sid:
+        return
+    session.execute(
+        update(AuthSession)
+        .where(AuthSession.key_hash == _session_hash(sid), AuthSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+def end_sessions_of(session: Session, *, user_id: int) -> None:
+    session.execute(
+        update(AuthSession)
+        .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+def purge_sessions(session: Session, *, older_than: timedelta = timedelta(days=30)) -> int:
+    """Forget sessions that expired (or were revoked) long ago; how many went."""
+    cutoff = utcnow() - older_than
+    result = session.execute(
+        delete(AuthSession).where((AuthSession.expires_at < cutoff) | (AuthSession.revoked_at < cutoff))
+    )
+    return result.rowcount or 0
+
+
+def user_for_session(
+    session: Session, *, user_id: int, token_version: int | None, sid: str | None = None
+) -> User | None:
+    """The user a signed session cookie names, unless its session was signed out or has expired, the
+    user was deactivated or their password changed since."""
+    if not isinstance(sid, str) or not sid:
+        return None  # a cookie without a server-side session (or from before there were any)
+    row = session.scalar(select(AuthSession).where(AuthSession.key_hash == _session_hash(sid)))
+    if row is None or row.revoked_at is not None or row.expires_at <= utcnow() or row.user_id != user_id:
+        return None
     user = session.get(User, user_id)
     if user is None or not user.active or user.token_version != token_version:
         return None

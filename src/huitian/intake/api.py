@@ -241,7 +241,8 @@ def token(token: str, fmt: str, request: Request) -> Response:
 
 # --- photos of an order, for staff ----------------------------------------------------------------
 
-PHOTO_CACHE = {"Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff"}
+# A photo may show a citizen, their home or their plate: never kept by the browser or a proxy (SECURITY.md).
+PHOTO_CACHE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
 
 @photos_router.get("/{ref}/photos", summary="The photos of an order (links to each file and thumbnail)")

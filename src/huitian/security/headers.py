@@ -62,10 +62,19 @@ def _csp(scope: Scope) -> str:
     return CSP
 
 
+def _secure(name: bytes, value: bytes) -> tuple[bytes, bytes]:
+    """A Set-Cookie header with the Secure attribute (added when missing)."""
+    if name.lower() != b"set-cookie":
+        return name, value
+    attributes = {part.strip().split(b"=")[0].lower() for part in value.split(b";")[1:]}
+    return (name, value) if b"secure" in attributes else (name, value + b"; Secure")
+
+
 class SecurityHeadersMiddleware:
     """Adds the headers above unless the route set them itself. Responses other than static files
     also get `Cache-Control: no-store` (they may carry citizens' personal data) unless they set one;
-    HTTPS requests get HSTS."""
+    HTTPS requests (the scheme after security/proxy.py: a trusted proxy's X-Forwarded-Proto counts) get
+    HSTS, and every cookie they set (the session's, the CSRF pre-session cookie) is marked Secure."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -79,12 +88,15 @@ class SecurityHeadersMiddleware:
         extra["content-security-policy"] = DOCS_CSP if path in DOCS_PATHS else _csp(scope)
         if not path.startswith("/static/"):
             extra["cache-control"] = "no-store"
-        if scope.get("scheme") == "https":
+        https = scope.get("scheme") == "https"
+        if https:
             extra["strict-transport-security"] = "max-age=31536000"
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
+                if https:
+                    headers = [_secure(name, value) for name, value in headers]
                 present = {name.decode("latin-1").lower() for name, _ in headers}
                 for name, value in extra.items():
                     if name not in present:

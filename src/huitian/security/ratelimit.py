@@ -9,8 +9,8 @@ on one key cannot both slip under the limit. Keys are stored as keyed hashes, ne
 phone number itself. An app without a database (a bare FastAPI app in a test) falls back to in-process
 counters (SlidingWindow).
 
-Client addresses are the socket's peer address: behind a reverse proxy, run uvicorn with
-`--proxy-headers --forwarded-allow-ips=<proxy>` so that the peer is the real client."""
+Client addresses are `proxy.client_address`: the socket's peer, or the client a proxy listed in
+HUITIAN_TRUSTED_PROXIES forwarded the request for."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ from starlette.concurrency import run_in_threadpool
 
 from huitian.db import Database, utcnow
 from huitian.security.models import RateHit
+from huitian.security.proxy import client_address  # noqa: F401 - the one definition, used here and by login.py
 
 Limit = tuple[int, float]  # (at most this many, per this many seconds)
 
@@ -192,12 +193,6 @@ def database_of(app) -> tuple[Database, str] | None:
     db = getattr(state, "db", None)
     secret = getattr(state, "secret", None)
     return (db, secret) if isinstance(db, Database) and secret else None
-
-
-def client_address(request_or_scope) -> str:
-    scope = request_or_scope if isinstance(request_or_scope, dict) else request_or_scope.scope
-    client = scope.get("client")
-    return client[0] if client else "unknown"
 
 
 def too_many(what: str, limit: Limit, wait: int) -> HTTPException:

@@ -198,13 +198,20 @@ def login(
     except Unauthorized:
         context = {"error": "用户名或密码错误", "next": _safe_next(next), "username": username}
         return page(request, "login.html", None, context, status_code=401)
+    # The password was checked on a read session (argon2 is slow: no write lock held meanwhile).
+    state = request.app.state
+    with state.db.write() as writer:
+        sid = auth_service.start_session(writer, user_id=user.id, ttl_s=state.settings.token_ttl_hours * 3600)
+        writer.commit()
     request.session.clear()
-    request.session.update({"uid": user.id, "tv": user.token_version})
+    request.session.update({"uid": user.id, "tv": user.token_version, "sid": sid})
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
 @router.post("/logout")
-def logout(request: Request) -> RedirectResponse:
+def logout(request: Request, session: WriteSessionDep) -> RedirectResponse:
+    auth_service.end_session(session, sid=request.session.get("sid"))
+    session.commit()
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 
