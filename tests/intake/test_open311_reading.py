@@ -186,7 +186,8 @@ def test_an_xml_answer_stays_well_formed_whatever_control_character_the_text_hol
 
 
 def test_a_read_description_masks_an_id_number_and_any_phone_typed_into_it(o311, api):
-    new_order(api, type="suggestion", description="建议加装路灯,我的身份证110105199001011234,另一号码13600001111")
+    text = "建议加装路灯,我的身份证110105199001011234,另一号码13600001111"
+    new_order(api, type="suggestion", description=text)
     r = o311.get("requests.json")  # with the key: the full view, still without personal data
     assert r.status_code == 200, r.text
     assert "110105199001011234" not in r.text and "13600001111" not in r.text
