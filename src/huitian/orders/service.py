@@ -15,7 +15,7 @@ from huitian.auth.service import Principal
 from huitian.categories import service as categories_service
 from huitian.categories.models import Category
 from huitian.db import utcnow
-from huitian.errors import DomainError, NotFound, Unprocessable
+from huitian.errors import DomainError, Forbidden, NotFound, Unprocessable
 from huitian.lib import chain
 from huitian.lib.geo import to_wgs84
 from huitian.lib.privacy import mask_name, mask_phone
@@ -99,6 +99,61 @@ def sees_personal_data(principal: Principal, order: Order, unit_ids: set[int]) -
 
 # A unit that returned or passed an order on is no longer its handler: it sees the citizen masked.
 GAVE_BACK = (AssignmentStatus.RETURNED.value, AssignmentStatus.FORWARDED.value)
+
+
+# --- who may file what ---------------------------------------------------------------------------
+# Every door that creates an order (JSON API, the web new-order page, hotline entry, QR part form, phone
+# page, patrol page, Open311, bulk import, warnings turned into orders) reaches order_values, which checks
+# these tables first (authorise_filing): a door cannot file what its principal may not.
+
+_CENTRE = frozenset({Role.OPERATOR, Role.ADMIN})
+_PUBLIC = _CENTRE | {Role.RESIDENT}
+# The channel an order arrives through -> the roles of signed-in principals that may file through it.
+# 网格巡查 (patrol) counts as 未诉先办: grid workers' findings, and warnings turned into orders by the
+# staff who decide them (proactive.VIEW_ROLES). Units (handlers, unit leads) file nothing: they handle.
+FILING_CHANNELS: dict[Channel, frozenset[Role]] = {
+    Channel.HOTLINE: _CENTRE,
+    Channel.WEB: _PUBLIC,
+    Channel.APP: _PUBLIC,
+    Channel.WECHAT: _PUBLIC,
+    Channel.QR: _PUBLIC,
+    Channel.OPEN311: frozenset(),  # API keys only (below)
+    Channel.PATROL: _CENTRE | {Role.GRID_WORKER, Role.SUPERVISOR, Role.PLANNER},
+    Channel.IMPORT: _CENTRE,
+    Channel.API: _PUBLIC | {Role.GRID_WORKER},
+}
+# The channels a machine client (an API key, whatever its role) may file through.
+API_KEY_CHANNELS = frozenset({Channel.OPEN311, Channel.APP, Channel.WECHAT, Channel.API})
+# Priority -> the roles that may set it (urgent: the 2-hour emergency limit is the centre's call).
+FILING_PRIORITIES: dict[Priority, frozenset[Role]] = {
+    Priority.NORMAL: frozenset(Role),
+    Priority.URGENT: _CENTRE,
+}
+
+
+def may_file(principal: Principal, channel: Channel | str) -> bool:
+    channel = Channel(channel)
+    if principal.api_key_id is not None:
+        return channel in API_KEY_CHANNELS
+    return principal.role in FILING_CHANNELS[channel]
+
+
+def may_set_priority(principal: Principal, priority: Priority | str) -> bool:
+    return principal.role in FILING_PRIORITIES[Priority(priority)]
+
+
+def authorise_filing(principal: Principal, *, channel: Channel | str, priority: Priority | str) -> None:
+    """Raise Forbidden (403, naming the field) unless the principal may file an order through this
+    channel with this priority."""
+    channel, priority = Channel(channel), Priority(priority)
+    if not may_file(principal, channel):
+        who = "an API key" if principal.api_key_id is not None else f"role {principal.role.value}"
+        raise Forbidden(f"{who} may not file orders through channel {channel.value!r}", field="channel")
+    if not may_set_priority(principal, priority):
+        raise Forbidden(
+            f"role {principal.role.value} may not file an order with priority {priority.value!r}",
+            field="priority",
+        )
 
 
 # --- create ---------------------------------------------------------------------------------------
@@ -202,6 +257,7 @@ def order_values(
 ) -> dict:
     """Every column of a new order, computed from the request. `dues` keeps the deadlines computed for
     this `now` across a batch."""
+    authorise_filing(principal, channel=data.channel, priority=data.priority)
     dues = {} if dues is None else dues
     category = _category(session, data.category_code) if data.category_code else None
     lat = lon = None
