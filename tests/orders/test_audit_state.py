@@ -20,7 +20,7 @@ from huitian.orders.enums import EventKind
 from huitian.orders.models import Assignment, Order, OrderEvent
 from huitian.orders.schemas import ActionRequest
 from huitian.units import service as units_service
-from tests.helpers import api, called_back, closed, dispatched, disputed, merged, new_order  # noqa: F401
+from tests.helpers import api, called_back, closed, dispatched, disputed, new_order  # noqa: F401
 
 
 def audit(db_url: str):
@@ -33,7 +33,13 @@ def test_orders_changed_only_through_the_service_verify_clean(api, db, db_url): 
     closed(api)
     called_back(api, resolved=True, satisfaction="satisfied")
     disputed(api)
-    merged(api)
+    target = new_order(api)
+    told = api.act("operator", new_order(api), "merge", into=str(target["id"]))
+    api.act("operator", target, "dispatch", unit="ST1")
+    api.act("handler1", target, "accept")
+    api.act("handler1", target, "contact", note="电话联系")
+    api.act("handler1", target, "reply", text="已修复")  # the merged caller is told too (its own event)
+    api.act("operator", told, "callback", resolved=True, satisfaction="satisfied")
     order = dispatched(api)
     api.act("operator", order, "add_co_unit", unit="BUR", task="清理占道")
     api.act("handler1", order, "accept")
