@@ -127,7 +127,8 @@ def apikeys_create(
 
 @audit_app.command("verify")
 def audit_verify(db: DbOption = None) -> None:
-    """Check every order's event hash chain; print one JSON line; exit 1 when there is a problem."""
+    """Check every order's event hash chain, and its stored row and assignments against the state digest
+    of its newest event (naming the fields changed); print one JSON line; exit 1 when there is a problem."""
     import json
 
     from huitian.db import Database

@@ -49,6 +49,7 @@ from huitian.demo.mixes import (
 from huitian.demo.textgen import TextGen
 from huitian.hotline import service as hotline_service
 from huitian.lib import chain
+from huitian.orders import service as orders_service
 from huitian.orders.enums import (
     Channel,
     OrderStatus,
@@ -267,16 +268,26 @@ def build_demo(
         }
         for i, e in enumerate(events, start=1)
     ]
-    heads: dict[int, str] = {}  # each order's event chain (huitian.lib.chain), in id order
-    for row in event_rows:
-        row["hash"] = heads[row["order_id"]] = chain.event_hash(heads.get(row["order_id"]), row)
-    for row in order_rows:
-        row["history_hash"] = heads.get(row["id"])
     assignment_rows = []
     for sim in sims:
         for a in sim.assign:
             a["id"] = len(assignment_rows) + 1
             assignment_rows.append(a)
+    # Each order's newest event carries the digest of the order's final state (what `huitian audit
+    # verify` compares the stored row and assignments with); the earlier ones need none.
+    newest = {row["order_id"]: row for row in event_rows}
+    held: dict[int, list[dict[str, Any]]] = {}
+    for a in assignment_rows:
+        held.setdefault(a["order_id"], []).append(a)
+    for row in order_rows:
+        if row["id"] in newest:
+            newest[row["id"]]["state_digest"] = orders_service.state_digest(row, held.get(row["id"], []))
+    heads: dict[int, str] = {}  # each order's event chain (huitian.lib.chain), in id order
+    for row in event_rows:
+        row.setdefault("state_digest", None)
+        row["hash"] = heads[row["order_id"]] = chain.event_hash(heads.get(row["order_id"]), row)
+    for row in order_rows:
+        row["history_hash"] = heads.get(row["id"])
     with engine.begin() as conn:
         _insert(conn, Order.__table__, order_rows)
         report("writing", 0.85)

@@ -135,7 +135,10 @@ class OrderEvent(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
-    # sha256 over the previous event's hash and this event's fields (huitian.lib.chain).
+    # The digest of the order's governed fields and assignments after this event (huitian.lib.chain,
+    # orders.service.STATE_FIELDS); NULL on events written before digests existed.
+    state_digest: Mapped[str | None] = mapped_column(String(160))
+    # sha256 over the previous event's hash and this event's fields, state digest included (lib.chain).
     hash: Mapped[str] = mapped_column(String(64))
 
     __table_args__ = (

@@ -17,7 +17,7 @@ from huitian.auth.service import Principal
 from huitian.categories import service as categories_service
 from huitian.categories.models import Category
 from huitian.db import utcnow
-from huitian.errors import DomainError, NotFound, Unprocessable
+from huitian.errors import DomainError, Forbidden, NotFound, Unprocessable
 from huitian.lib import chain
 from huitian.lib.geo import to_wgs84
 from huitian.lib.privacy import mask_name, mask_phone, mask_text
@@ -142,6 +142,61 @@ def titles(session: Session, *, orders: list[Order], principal: Principal) -> di
     return {o.id: text_mask(o, unmasked=o.id in seen)(o.title) for o in orders}
 
 
+# --- who may file what ---------------------------------------------------------------------------
+# Every door that creates an order (JSON API, the web new-order page, hotline entry, QR part form, phone
+# page, patrol page, Open311, bulk import, warnings turned into orders) reaches order_values, which checks
+# these tables first (authorise_filing): a door cannot file what its principal may not.
+
+_CENTRE = frozenset({Role.OPERATOR, Role.ADMIN})
+_PUBLIC = _CENTRE | {Role.RESIDENT}
+# The channel an order arrives through -> the roles of signed-in principals that may file through it.
+# 网格巡查 (patrol) counts as 未诉先办: grid workers' findings, and warnings turned into orders by the
+# staff who decide them (proactive.VIEW_ROLES). Units (handlers, unit leads) file nothing: they handle.
+FILING_CHANNELS: dict[Channel, frozenset[Role]] = {
+    Channel.HOTLINE: _CENTRE,
+    Channel.WEB: _PUBLIC,
+    Channel.APP: _PUBLIC,
+    Channel.WECHAT: _PUBLIC,
+    Channel.QR: _PUBLIC,
+    Channel.OPEN311: frozenset(),  # API keys only (below)
+    Channel.PATROL: _CENTRE | {Role.GRID_WORKER, Role.SUPERVISOR, Role.PLANNER},
+    Channel.IMPORT: _CENTRE,
+    Channel.API: _PUBLIC | {Role.GRID_WORKER},
+}
+# The channels a machine client (an API key, whatever its role) may file through.
+API_KEY_CHANNELS = frozenset({Channel.OPEN311, Channel.APP, Channel.WECHAT, Channel.API})
+# Priority -> the roles that may set it (urgent: the 2-hour emergency limit is the centre's call).
+FILING_PRIORITIES: dict[Priority, frozenset[Role]] = {
+    Priority.NORMAL: frozenset(Role),
+    Priority.URGENT: _CENTRE,
+}
+
+
+def may_file(principal: Principal, channel: Channel | str) -> bool:
+    channel = Channel(channel)
+    if principal.api_key_id is not None:
+        return channel in API_KEY_CHANNELS
+    return principal.role in FILING_CHANNELS[channel]
+
+
+def may_set_priority(principal: Principal, priority: Priority | str) -> bool:
+    return principal.role in FILING_PRIORITIES[Priority(priority)]
+
+
+def authorise_filing(principal: Principal, *, channel: Channel | str, priority: Priority | str) -> None:
+    """Raise Forbidden (403, naming the field) unless the principal may file an order through this
+    channel with this priority."""
+    channel, priority = Channel(channel), Priority(priority)
+    if not may_file(principal, channel):
+        who = "an API key" if principal.api_key_id is not None else f"role {principal.role.value}"
+        raise Forbidden(f"{who} may not file orders through channel {channel.value!r}", field="channel")
+    if not may_set_priority(principal, priority):
+        raise Forbidden(
+            f"role {principal.role.value} may not file an order with priority {priority.value!r}",
+            field="priority",
+        )
+
+
 # --- create ---------------------------------------------------------------------------------------
 
 
@@ -202,6 +257,7 @@ def _insert_orders(
             now=now,
             payload={"channel": data.channel.value, "type": data.type.value},
             prev_hash=None,
+            state_digest=state_digest(row, []),
         )
         row["history_hash"] = event["hash"]
         results.append((row, event))
@@ -243,6 +299,7 @@ def order_values(
 ) -> dict:
     """Every column of a new order, computed from the request. `dues` keeps the deadlines computed for
     this `now` across a batch."""
+    authorise_filing(principal, channel=data.channel, priority=data.priority)
     dues = {} if dues is None else dues
     category = _category(session, data.category_code) if data.category_code else None
     lat = lon = None
@@ -348,6 +405,107 @@ def time_limit_class(category: Category | None, priority: Priority | str) -> Tim
     return TimeLimitClass(category.time_limit_class) if category else TimeLimitClass.ORDINARY
 
 
+# --- the order's state, as the event chain covers it ----------------------------------------------
+
+# The fields of an order that change only with an event (huitian.lib.chain.state_digest). Left out: the id,
+# the head hash (checked on its own), the version and updated_at (bookkeeping), and asset_id (the QR door
+# links the part after the `created` event). The fields a bulk import sets per row come last (see
+# transfer._Writer), then the assignments.
+STATE_FIELDS = (
+    "channel",
+    "type",
+    "category_id",
+    "priority",
+    "proactive",
+    "created_by_id",
+    "status",
+    "outcome",
+    "lead_unit_id",
+    "time_limit_class",
+    "created_at",
+    "dispatched_at",
+    "accepted_at",
+    "contacted_at",
+    "replied_at",
+    "called_back_at",
+    "closed_at",
+    "accept_due",
+    "contact_due",
+    "reply_due",
+    "extension_days",
+    "pending_extension",
+    "escalated",
+    "resolved",
+    "satisfaction",
+    "reopen_count",
+    "unreasonable",
+    "unreasonable_reason",
+    "merged_into_id",
+    "title",
+    "description",
+    "address",
+    "citizen_name",
+    "citizen_phone",
+    "lat",
+    "lon",
+    "source_crs",
+    "area_id",
+    "area_path",
+)
+STATE_NAMES = (*STATE_FIELDS, "assignments")
+ASSIGNMENT_FIELDS = (
+    "unit_id",
+    "role",
+    "status",
+    "task",
+    "assigned_at",
+    "accepted_at",
+    "replied_at",
+    "reply_text",
+    "return_reason",
+)
+# What a column holds when a bulk insert leaves it out (the demo build).
+_ORDER_DEFAULTS = {
+    c.key: c.default.arg if c.default is not None and not callable(c.default.arg) else None
+    for c in Order.__table__.columns
+}
+_ASSIGNMENT_DEFAULTS = {
+    c.key: c.default.arg if c.default is not None and not callable(c.default.arg) else None
+    for c in Assignment.__table__.columns
+}
+
+
+def state_parts(order: Order | dict, assignments: list) -> list[str]:
+    """The canonical texts of an order's governed fields and assignments (objects or row mappings)."""
+    if isinstance(order, Order):
+        values = [getattr(order, k) for k in STATE_FIELDS]
+    else:
+        values = [order.get(k, _ORDER_DEFAULTS[k]) for k in STATE_FIELDS]
+    rows = [
+        [getattr(a, k) for k in ASSIGNMENT_FIELDS]
+        if isinstance(a, Assignment)
+        else [a.get(k, _ASSIGNMENT_DEFAULTS[k]) for k in ASSIGNMENT_FIELDS]
+        for a in assignments
+    ]
+    return [*map(chain.canonical, values), chain.canonical_assignments(rows)]
+
+
+def state_digest(order: Order | dict, assignments: list) -> str:
+    return chain.state_digest(state_parts(order, assignments))
+
+
+def current_assignments(session: Session, *, order_id: int) -> list[Assignment]:
+    """The order's assignments as they stand in this session, flushed or not: those in the database (read
+    without flushing: the session's own objects, with their changes) and those added since."""
+    with session.no_autoflush:
+        held = assignments_of(session, order_id=order_id)
+    seen = {id(a) for a in held}
+    added = [
+        a for a in session.new if isinstance(a, Assignment) and a.order_id == order_id and id(a) not in seen
+    ]
+    return [*held, *added]
+
+
 # --- events ---------------------------------------------------------------------------------------
 
 
@@ -362,6 +520,7 @@ def event_values(
     payload: dict | None,
     now: datetime | None,
     prev_hash: str | None,
+    state_digest: str | None = None,
 ) -> dict:
     values = dict(
         order_id=order_id,
@@ -374,6 +533,7 @@ def event_values(
         unit_id=unit_id if unit_id is not None else principal.unit_id,
         created_at=now or utcnow(),
         payload=payload or {},
+        state_digest=state_digest,
     )
     values["hash"] = chain.event_hash(prev_hash, values)
     return values
@@ -391,7 +551,9 @@ def add_event(
     payload: dict | None = None,
     now: datetime | None = None,
 ) -> OrderEvent:
-    """Append one entry to the order's history (written at the next flush)."""
+    """Append one entry to the order's history (written at the next flush), with the digest of the order's
+    state as it now stands (its row and assignments): call it once they have changed."""
+    held = current_assignments(session, order_id=order.id)
     event = OrderEvent(
         **event_values(
             order_id=order.id,
@@ -403,6 +565,7 @@ def add_event(
             payload=payload,
             now=now,
             prev_hash=order.history_hash,
+            state_digest=state_digest(order, held),
         )
     )
     order.history_hash = event.hash
@@ -704,32 +867,54 @@ def read_order(
 
 
 def verify_histories(session: Session, *, batch: int = 2000) -> dict:
-    """Recompute every order's event chain (huitian.lib.chain) and compare it with the stored hashes
-    and the order's head hash. Returns counts and one entry per problem found."""
+    """Recompute every order's event chain (huitian.lib.chain) and compare it with the stored hashes and
+    the order's head hash; then compare the order's stored row and assignments with the state digest of
+    its newest event, naming the fields that differ. Returns counts and one entry per problem found."""
     problems: list[dict] = []
-    orders_checked = events_checked = 0
+    orders_checked = events_checked = states_checked = 0
     last_id = 0
     while True:
-        orders = session.execute(
-            select(Order.id, Order.created_at, Order.history_hash)
-            .where(Order.id > last_id)
-            .order_by(Order.id)
-            .limit(batch)
-        ).all()
+        orders = (
+            session.execute(select(Order.__table__).where(Order.id > last_id).order_by(Order.id).limit(batch))
+            .mappings()
+            .all()
+        )
         if not orders:
             break
-        ids = [o.id for o in orders]
-        by_order: dict[int, list[dict]] = {i: [] for i in ids}
+        ids = [o["id"] for o in orders]
+        by_order: dict[int, list] = {i: [] for i in ids}
         rows = session.execute(
             select(OrderEvent.__table__).where(OrderEvent.order_id.in_(ids)).order_by(OrderEvent.id)
         ).mappings()
         for row in rows:
             by_order[row["order_id"]].append(row)
+        held: dict[int, list] = {i: [] for i in ids}
+        for a in session.execute(select(Assignment.__table__).where(Assignment.order_id.in_(ids))).mappings():
+            held[a["order_id"]].append(a)
         for o in orders:
-            for problem in chain.verify(o.history_hash, by_order[o.id]):
-                number = public_number(Order(id=o.id, created_at=o.created_at))
+            events = by_order[o["id"]]
+            number = public_number(Order(id=o["id"], created_at=o["created_at"]))
+            for problem in chain.verify(o["history_hash"], events):
                 problems.append({"order": number, "problem": problem})
-            events_checked += len(by_order[o.id])
+            digest = events[-1]["state_digest"] if events else None
+            if digest:
+                states_checked += 1
+                changed = chain.changed_fields(digest, state_parts(dict(o), held[o["id"]]), STATE_NAMES)
+                if changed is not None:
+                    problems.append(
+                        {
+                            "order": number,
+                            "problem": "the order's stored state does not match its newest event"
+                            + (f" ({', '.join(changed)} changed)" if changed else ""),
+                            "fields": changed,
+                        }
+                    )
+            events_checked += len(events)
         orders_checked += len(orders)
         last_id = ids[-1]
-    return {"orders_checked": orders_checked, "events_checked": events_checked, "problems": problems}
+    return {
+        "orders_checked": orders_checked,
+        "events_checked": events_checked,
+        "states_checked": states_checked,
+        "problems": problems,
+    }

@@ -46,7 +46,7 @@ from huitian.auth.service import Principal
 from huitian.categories import service as categories_service
 from huitian.db import utcnow
 from huitian.errors import BadRequest, DomainError
-from huitian.lib import xlsx
+from huitian.lib import chain, xlsx
 from huitian.orders import service as orders_service
 from huitian.orders.enums import Channel, EventKind, OrderStatus, OrderType, Priority
 from huitian.orders.models import Order, OrderEvent
@@ -259,8 +259,11 @@ def _large_sqlite_cache(session: Session) -> Iterator[None]:
 @dataclass
 class _Shape:
     place: tuple  # the PLACE columns of a row without a point
-    order: tuple  # the other columns of the order, after PER_ROW and PLACE
-    event: tuple  # the columns of its `created` event, after id and order_id
+    order: tuple  # the other columns of the order, after PER_ROW and PLACE (history_hash: per row)
+    event: tuple  # the columns of its `created` event, after id and order_id (digest, hash: per row)
+    raw_place: tuple  # `place` as values, for the state digest
+    state: list[str]  # the canonical texts of the state fields the shape fixes (orders.service.state_parts)
+    hasher: Callable[[str], str]  # state digest -> the `created` event's hash (lib.chain.event_hasher)
 
 
 class _Writer:
@@ -307,6 +310,15 @@ class _Writer:
         self.place_procs = self.order_procs[cut : cut + len(self.PLACE)]
         self.shapes: dict[tuple, _Shape | DomainError] = {}
         self.written = 0
+        # Each order's state digest covers its per-row columns too, so the `created` event's digest and
+        # hash and the order's head hash are set per row; the shape's other state is canonicalised once.
+        tail = (*self.PER_ROW, *self.PLACE)
+        if orders_service.STATE_FIELDS[-len(tail) :] != tail:
+            raise RuntimeError("orders.service.STATE_FIELDS must end with the import's per-row columns")
+        self.head_at = self.order_keys.index("history_hash") - cut - len(self.PLACE)
+        self.digest_at = self.event_keys.index("state_digest") - 2
+        self.hash_at = self.event_keys.index("hash") - 2
+        self.no_units = chain.canonical_assignments([])
 
     def _procs(self, table, keys: list[str]) -> list:
         return [table.c[k].type.dialect_impl(self.dialect).bind_processor(self.dialect) for k in keys]
@@ -370,15 +382,20 @@ class _Writer:
                 payload={"channel": Channel.IMPORT.value, "type": template.type.value},
                 prev_hash=None,
             )
-            row["history_hash"] = event["hash"]
+            row["history_hash"] = event["hash"]  # stand-ins (not NULL, so that _kept names the columns)
+            event["state_digest"] = "-"
             row["id"] = event["id"] = event["order_id"] = None
             orders = self._processed(self.order_procs, [row[k] for k in self.order_keys])
             events = self._processed(self.event_procs, [event[k] for k in self.event_keys])
             cut = 1 + len(self.PER_ROW)
+            fixed = len(orders_service.STATE_FIELDS) - len(self.PER_ROW) - len(self.PLACE)
             shape = _Shape(
                 place=orders[cut : cut + len(self.PLACE)],
                 order=orders[cut + len(self.PLACE) :],
                 event=events[2:],
+                raw_place=tuple(row[k] for k in self.PLACE),
+                state=orders_service.state_parts(row, [])[:fixed],
+                hasher=chain.event_hasher(None, event | {"state_digest": None}),
             )
         self.shapes[key] = shape
         return shape
@@ -397,31 +414,39 @@ class _Writer:
                 refused.append((line, shape))
                 continue
             per = ((title or title_from(description)).strip(), description, address, name, phone)
-            place = shape.place
+            place, raw = shape.place, shape.raw_place
             if lat is not None and lon is not None:
                 pointed.append(len(bodies))
                 points.append((lon, lat))
             elif self.gazetteer_known and (where := self._place_text(address, description)) is not None:
-                place = self._processed(self.place_procs, [None, None, None, *where])
-            bodies.append((per, place, shape))
+                raw = (None, None, None, *where)
+                place = self._processed(self.place_procs, list(raw))
+            bodies.append((per, place, shape, raw))
         if points:
             procs = self.place_procs
             placed = areas_service.locate_many(self.session, points)
             for i, (lon, lat), found in zip(pointed, points, placed, strict=True):
                 area_id, area_path = found if found is not None else (None, None)
-                per, _, shape = bodies[i]
-                bodies[i] = (per, self._processed(procs, [lat, lon, "wgs84", area_id, area_path]), shape)
+                per, _, shape, _ = bodies[i]
+                raw = (lat, lon, "wgs84", area_id, area_path)
+                bodies[i] = (per, self._processed(procs, list(raw)), shape, raw)
         if bodies:
             n = len(bodies)
             ids = orders_service.allocate_ids(self.session, self.orders, n)
             event_ids = orders_service.allocate_ids(self.session, self.events, n)
-            order_rows = [
-                (i,) + per + place + s.order for i, (per, place, s) in zip(ids, bodies, strict=True)
-            ]
-            event_rows = [(e, i) + s.event for e, i, (_, _, s) in zip(event_ids, ids, bodies, strict=True)]
-            used = list({id(s): s for _, _, s in bodies}.values())
-            pers = self._columns([per for per, _, _ in bodies], len(self.PER_ROW))
-            places = {place for _, place, _ in bodies}
+            order_rows, event_rows = [], []
+            head_at, digest_at, hash_at, no_units = self.head_at, self.digest_at, self.hash_at, self.no_units
+            canonical, state_digest = chain.canonical, chain.state_digest
+            for e, i, (per, place, s, raw) in zip(event_ids, ids, bodies, strict=True):
+                digest = state_digest([*s.state, *map(canonical, per), *map(canonical, raw), no_units])
+                head = s.hasher(digest)
+                order_rows.append((i,) + per + place + s.order[:head_at] + (head,) + s.order[head_at + 1 :])
+                event = list(s.event)
+                event[digest_at], event[hash_at] = digest, head
+                event_rows.append((e, i, *event))
+            used = list({id(s): s for _, _, s, _ in bodies}.values())
+            pers = self._columns([per for per, _, _, _ in bodies], len(self.PER_ROW))
+            places = {place for _, place, _, _ in bodies}
             cut = 1 + len(self.PER_ROW)
             order_kept = self._kept(
                 self.order_nullable,

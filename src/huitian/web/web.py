@@ -36,7 +36,7 @@ from huitian.errors import Conflict, DomainError, NotFound, Unauthorized, Unproc
 from huitian.intake import photos as photos_service
 from huitian.orders import flows
 from huitian.orders import service as orders_service
-from huitian.orders.enums import INTAKE_OUTCOMES, Action, Channel, OrderStatus, OrderType
+from huitian.orders.enums import INTAKE_OUTCOMES, Action, Channel, OrderStatus, OrderType, Priority
 from huitian.orders.models import Order
 from huitian.orders.schemas import ActionRequest, OrderCreate, OrderRead
 from huitian.sla import service as sla_service
@@ -53,7 +53,8 @@ templates.env.filters.update(render.JINJA_FILTERS)
 templates.env.globals.update(render.JINJA_GLOBALS)
 
 PAGE_SIZE = 20
-# Who may file an order from the web page, and through which channel it then arrives.
+# Who may file an order from the web page, and through which channel it then arrives (what each role
+# may file, channel and priority, is orders.service's FILING_CHANNELS / FILING_PRIORITIES).
 CREATOR_CHANNELS = {
     Role.OPERATOR: Channel.HOTLINE,
     Role.GRID_WORKER: Channel.PATROL,
@@ -373,7 +374,7 @@ def _new_form(
         "error": error,
         "categories": category_options(session),
         "channel_label": CREATOR_CHANNELS[principal.role].label,
-        "show_priority": principal.role == Role.OPERATOR,
+        "show_priority": orders_service.may_set_priority(principal, Priority.URGENT),
     }
     return page(request, "orders/new.html", principal, context, status_code=status_code)
 
@@ -418,7 +419,7 @@ def new_order(
             "citizen_phone": citizen_phone,
             "lat": lat,
             "lon": lon,
-            "priority": priority if principal.role == Role.OPERATOR else None,
+            "priority": priority if orders_service.may_set_priority(principal, Priority.URGENT) else None,
         }
     )
     try:
