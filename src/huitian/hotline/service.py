@@ -15,11 +15,12 @@ from huitian.db import utcnow
 from huitian.errors import Conflict, Forbidden, NotFound, Unprocessable
 from huitian.hotline.models import KbEntry, OrderLink
 from huitian.hotline.schemas import AnswerAtOnce, KbEntryCreate, KbEntryRead, KbEntryUpdate, KbHit
+from huitian.lib.phone import is_phone, normalise_phone
 from huitian.orders import flows
 from huitian.orders import service as orders_service
 from huitian.orders.enums import OPEN_STATUSES, Action, Channel, OrderType
 from huitian.orders.models import Order
-from huitian.orders.schemas import PHONE_RE, ActionRequest, OrderCreate, OrderSummary
+from huitian.orders.schemas import ActionRequest, OrderCreate, OrderSummary
 
 KB_FILE = Path(__file__).parent / "data" / "kb.json"
 
@@ -31,8 +32,9 @@ def require_centre(principal: Principal) -> None:
 
 
 def _phone(phone: str) -> str:
-    value = phone.strip().replace(" ", "")
-    if not PHONE_RE.match(value):
+    """The number as orders store it (lib/phone.py): `+86 138…` finds the orders of `138…`."""
+    value = normalise_phone(phone)
+    if not is_phone(value):
         raise Unprocessable("phone must be a phone number (digits, optional + and -)", field="phone")
     return value
 

@@ -92,9 +92,56 @@ class SlidingWindow:
             self._hits.pop(key, None)
 
 
+@dataclass(frozen=True)
+class Window:
+    """At most `limit` hits per `window_s` seconds; then wait until the oldest of them leaves the window."""
+
+    limit: int
+    window_s: float
+
+    @property
+    def depth(self) -> int:
+        return self.limit  # the newest hits that decide
+
+    def wait(self, times: list[datetime], now: datetime) -> int:
+        """Seconds until one more hit may come, from the key's hits in the window (newest first)."""
+        if len(times) < self.limit:
+            return 0
+        oldest = times[self.limit - 1]
+        return max(1, math.ceil((oldest + timedelta(seconds=self.window_s) - now).total_seconds()))
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """A slow-down, never a lock: `free` hits within `window_s` cost nothing; after them each further hit
+    waits `base_s * 2**(n - free)` seconds after the newest (n: the hits in the window), at most `cap_s`."""
+
+    free: int
+    window_s: float
+    base_s: float = 1.0
+    cap_s: float = 60.0
+
+    @property
+    def depth(self) -> int:
+        return self.free + max(0, math.ceil(math.log2(self.cap_s / self.base_s))) + 1
+
+    def delay(self, n: int) -> float:
+        return 0.0 if n < self.free else min(self.cap_s, self.base_s * 2 ** (n - self.free))
+
+    def wait(self, times: list[datetime], now: datetime) -> int:
+        if len(times) < self.free:
+            return 0
+        left = (times[0] + timedelta(seconds=self.delay(len(times))) - now).total_seconds()
+        return math.ceil(left) if left > 0 else 0
+
+
+Policy = Window | Backoff
+
+
 class DbWindow:
     """The same sliding window, its hits kept in the database (table `security_rate_hits`) so that every
-    process on the database shares them. `bucket` names the limiter; keys are hashed with `secret`."""
+    process on the database shares them. `bucket` names the limiter; keys are hashed with `secret`.
+    `policy` replaces the plain window of `limit` per `window_s` (e.g. a Backoff)."""
 
     def __init__(
         self,
@@ -104,9 +151,17 @@ class DbWindow:
         window_s: float,
         secret: str | bytes,
         clock: Callable[[], datetime] = utcnow,
+        policy: Policy | None = None,
     ) -> None:
         self.db, self.bucket, self.limit, self.window_s, self.clock = db, bucket, limit, window_s, clock
+        self.policy: Policy = policy or Window(limit, window_s)
+        self.window_s = self.policy.window_s
         self._secret = secret.encode() if isinstance(secret, str) else secret
+
+    @classmethod
+    def of(cls, db: Database, bucket: str, policy: Policy, secret: str | bytes, **kw) -> DbWindow:
+        limit = policy.limit if isinstance(policy, Window) else policy.free
+        return cls(db, bucket, limit, policy.window_s, secret, policy=policy, **kw)
 
     def digest(self, key: str) -> str:
         return hmac.new(self._secret, f"{self.bucket}\0{key}".encode(), hashlib.sha256).hexdigest()
@@ -118,18 +173,17 @@ class DbWindow:
             select(RateHit.at)
             .where(RateHit.bucket == self.bucket, RateHit.key == digest, RateHit.at > since)
             .order_by(RateHit.at.desc())
-            .limit(self.limit)
+            .limit(self.policy.depth)
         ).all()
-        if len(hits) < self.limit:
-            return 0
-        oldest = hits[-1]  # the limit-th most recent hit: the window frees once it leaves
-        return max(1, math.ceil((oldest - since).total_seconds()))
+        return self.policy.wait(list(hits), now)
 
-    def _add(self, session: Session, digest: str, now: datetime) -> None:
-        session.add(RateHit(bucket=self.bucket, key=digest, at=now))
+    def _add(self, session: Session, digest: str, now: datetime) -> RateHit:
+        hit = RateHit(bucket=self.bucket, key=digest, at=now)
+        session.add(hit)
         if random.random() < 0.02:  # now and then, forget what has left this bucket's window
             since = now - timedelta(seconds=self.window_s)
             session.execute(delete(RateHit).where(RateHit.bucket == self.bucket, RateHit.at <= since))
+        return hit
 
     def retry_after(self, key: str) -> int:
         with self.db.read() as session:
@@ -165,11 +219,84 @@ class DbWindow:
             )
 
 
-def take_all(checks: list[tuple[DbWindow, str]]) -> tuple[int, int]:
-    """Check every (window, key) and, when none is over its limit, count a hit on each, in one write
-    transaction. Returns (index of the first window over its limit, seconds to wait), or (-1, 0)."""
+class MemoryWindow:
+    """A DbWindow's policy with its hits in this process (an app without a database)."""
+
+    _lock = threading.Lock()  # one for every memory window: reserve() checks several at once
+    _ids = iter(range(1, 1 << 62))
+
+    def __init__(self, bucket: str, policy: Policy, clock: Callable[[], datetime] = utcnow) -> None:
+        self.bucket, self.policy, self.clock = bucket, policy, clock
+        self.window_s = policy.window_s
+        self._hits: dict[str, list[tuple[int, datetime]]] = {}
+
+    def _recent(self, key: str, now: datetime) -> list[tuple[int, datetime]]:
+        since = now - timedelta(seconds=self.window_s)
+        hits = [h for h in self._hits.get(key, ()) if h[1] > since]
+        if hits:
+            self._hits[key] = hits
+        else:
+            self._hits.pop(key, None)
+        return hits
+
+    def _wait(self, key: str, now: datetime) -> int:
+        return self.policy.wait([at for _, at in reversed(self._recent(key, now))], now)
+
+    def _add(self, key: str, now: datetime) -> int:
+        if len(self._hits) > 100_000:  # bound the memory: forget keys whose window has passed
+            for k in list(self._hits):
+                self._recent(k, now)
+        hit = next(self._ids)
+        self._hits.setdefault(key, []).append((hit, now))
+        return hit
+
+    def _remove(self, ids: set[int]) -> None:
+        for key in list(self._hits):
+            self._hits[key] = [h for h in self._hits[key] if h[0] not in ids]
+
+    def retry_after(self, key: str) -> int:
+        with self._lock:
+            return self._wait(key, self.clock())
+
+    def hit(self, key: str) -> None:
+        with self._lock:
+            self._add(key, self.clock())
+
+    def clear(self, key: str) -> None:
+        with self._lock:
+            self._hits.pop(key, None)
+
+    def count(self, key: str) -> int:
+        with self._lock:
+            return len(self._recent(key, self.clock()))
+
+
+@dataclass
+class Reservation:
+    """Hits counted by reserve(): kept (they were failures) or given back with release()."""
+
+    index: int = -1  # the first window over its limit (nothing was counted), or -1
+    wait: int = 0
+    ids: list[int] = field(default_factory=list)
+    windows: list[DbWindow | MemoryWindow] = field(default_factory=list)
+
+
+def reserve(checks: list[tuple[DbWindow | MemoryWindow, str]]) -> Reservation:
+    """Check every (window, key) and, when none is over its limit, count a hit on each, at once: in one
+    write transaction on the database (SQLite's writer lock, or PostgreSQL's advisory lock per key,
+    serialise racers), under one lock in memory. So a hit is counted *before* the work it limits and
+    racers cannot all pass the check; release() gives the hits back when the work turns out not to count
+    (a sign-in that succeeded)."""
     if not checks:
-        return -1, 0
+        return Reservation()
+    if isinstance(checks[0][0], MemoryWindow):
+        with MemoryWindow._lock:
+            for i, (w, k) in enumerate(checks):
+                now = w.clock()
+                wait = w._wait(k, now)
+                if wait:
+                    return Reservation(i, wait)
+            return Reservation(ids=[w._add(k, w.clock()) for w, k in checks], windows=[w for w, _ in checks])
     db = checks[0][0].db
     with db.write() as session:
         digests = [(w, w.digest(k)) for w, k in checks]
@@ -179,11 +306,34 @@ def take_all(checks: list[tuple[DbWindow, str]]) -> tuple[int, int]:
         for i, (w, d) in enumerate(digests):
             wait = w._wait(session, d, w.clock())
             if wait:
-                return i, wait
-        for w, d in digests:
-            w._add(session, d, w.clock())
+                return Reservation(i, wait)
+        hits = [w._add(session, d, w.clock()) for w, d in digests]
+        session.flush()
+        ids = [h.id for h in hits]
         session.commit()
-    return -1, 0
+    return Reservation(ids=ids, windows=[w for w, _ in checks])
+
+
+def release(reservation: Reservation) -> None:
+    """Give back the hits a reservation counted."""
+    if not reservation.ids:
+        return
+    first = reservation.windows[0]
+    if isinstance(first, MemoryWindow):
+        with MemoryWindow._lock:
+            for w in {id(w): w for w in reservation.windows}.values():
+                w._remove(set(reservation.ids))
+        return
+    with first.db.write() as session:
+        session.execute(delete(RateHit).where(RateHit.id.in_(reservation.ids)))
+        session.commit()
+
+
+def take_all(checks: list[tuple[DbWindow, str]]) -> tuple[int, int]:
+    """Check every (window, key) and, when none is over its limit, count a hit on each, in one write
+    transaction. Returns (index of the first window over its limit, seconds to wait), or (-1, 0)."""
+    r = reserve(checks)
+    return r.index, r.wait
 
 
 def database_of(app) -> tuple[Database, str] | None:
