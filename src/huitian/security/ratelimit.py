@@ -18,7 +18,6 @@ import hashlib
 import hmac
 import math
 import random
-import re
 import threading
 import time
 from collections import deque
@@ -31,7 +30,10 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from huitian.auth.enums import Role
 from huitian.db import Database, utcnow
+from huitian.lib.phone import phone_key
+from huitian.security.csrf import COOKIE as CSRF_COOKIE
 from huitian.security.models import RateHit
 
 Limit = tuple[int, float]  # (at most this many, per this many seconds)
@@ -350,37 +352,55 @@ def client_address(request_or_scope) -> str:
     return client[0] if client else "unknown"
 
 
-def too_many(what: str, limit: Limit, wait: int) -> HTTPException:
+class TooMany(HTTPException):
+    """A 429 with Retry-After: JSON naming the limit for programs; the app shows people `people` (zh-CN)."""
+
+    def __init__(self, detail: str, people: str, wait: int) -> None:
+        super().__init__(status_code=429, detail=detail, headers={"Retry-After": str(wait)})
+        self.people = people
+
+
+def too_many(what: str, limit: Limit, wait: int) -> TooMany:
     count, window = limit
-    return HTTPException(
-        status_code=429,
-        detail=f"too many requests {what}: at most {count} per {int(window)} s; retry in {wait} s",
-        headers={"Retry-After": str(wait)},
+    later = f"{wait}秒" if wait < 60 else f"{max(1, round(wait / 60))}分钟"
+    return TooMany(
+        f"too many requests {what}: at most {count} per {int(window)} s; retry in {wait} s",
+        f"提交过于频繁,请{later}后再试。",
+        wait,
     )
 
 
 _PHONE_FIELDS = ("phone", "citizen_phone")
-_NOT_DIGITS = re.compile(r"\D")
 
 
-async def _phone_of(request: Request) -> str | None:
-    """The phone number a filing gives (form or JSON body, fields `phone` or `citizen_phone`), digits
-    only, so that spaces and dashes do not make a new key."""
+async def _values(request: Request) -> dict:
+    """The body's top-level fields (form or JSON object); {} for anything else or a malformed body."""
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    values: dict = {}
     try:
         if kind in ("application/x-www-form-urlencoded", "multipart/form-data"):
-            values = dict(await request.form())
-        elif kind == "application/json" or kind.endswith("+json"):
+            return dict(await request.form())
+        if kind == "application/json" or kind.endswith("+json"):
             body = await request.json()
-            values = body if isinstance(body, dict) else {}
+            return body if isinstance(body, dict) else {}
     except Exception:  # a malformed body is the route's to reject with its own 4xx
-        return None
+        return {}
+    return {}
+
+
+def _phone_of(values: dict) -> str | None:
+    """The phone number a filing gives (fields `phone` or `citizen_phone`) in its normal form
+    (lib/phone.py), so that `+86 138…`, `0086-138…` and `138 …` are one key."""
     for name in _PHONE_FIELDS:
         value = values.get(name)
-        if isinstance(value, str) and (digits := _NOT_DIGITS.sub("", value)):
-            return digits
+        if isinstance(value, str) and (key := phone_key(value)):
+            return key
     return None
+
+
+def _api_key_of(request: Request, values: dict) -> str | None:
+    """The API key a request files with: the X-API-Key header, or Open311's `api_key` field."""
+    key = request.headers.get("x-api-key") or values.get("api_key") or request.query_params.get("api_key")
+    return key if isinstance(key, str) and key.strip() else None
 
 
 def _windows(request: Request, name: str, kind: str, limit: Limit) -> SlidingWindow | DbWindow:
@@ -398,11 +418,27 @@ def _windows(request: Request, name: str, kind: str, limit: Limit) -> SlidingWin
     return store[key]
 
 
-def rate_limit(name: str, *, per_ip: Limit | None = None, per_phone: Limit | None = None):
-    """A dependency that answers 429 (with Retry-After) once a client address, or a phone number given
-    in the body, has made `count` requests within `window_s` seconds. Every request counts, accepted or
-    not. Counters are per `name` (routes sharing a name share their counters), kept in the database and
-    so shared by every app process on it (in-process for an app without a database).
+def rate_limit(
+    name: str,
+    *,
+    per_ip: Limit | None = None,
+    per_phone: Limit | None = None,
+    without_phone: Limit | None = None,
+    per_resident: Limit | None = None,
+    per_api_key: Limit | None = None,
+):
+    """A dependency that answers 429 (TooMany, with Retry-After) once one of its keys has made `count`
+    requests within `window_s` seconds:
+
+    - per_ip: the client address;
+    - per_phone: the phone number given in the body (normalised: lib/phone.py);
+    - without_phone: a request that gives no phone number, by its address and, when it carries one, by
+      its device (the anonymous visitor's CSRF cookie), so that leaving the phone out is no way round;
+    - per_resident: a signed-in resident, by user; per_api_key: an API key (header or `api_key` field).
+
+    Every request counts, accepted or not. Counters are per `name` (routes sharing a name share their
+    counters), kept in the database and so shared by every app process on it (in-process for an app
+    without a database).
 
         @router.post("/m/new", dependencies=[Depends(rate_limit("public_filing", per_ip=(20, 3600),
                                                                  per_phone=(5, 3600)))])
@@ -410,16 +446,32 @@ def rate_limit(name: str, *, per_ip: Limit | None = None, per_phone: Limit | Non
 
     async def check(request: Request) -> None:
         checks: list[tuple[SlidingWindow | DbWindow, str, str, Limit]] = []
+
+        def add(kind: str, limit: Limit, key: str, what: str) -> None:
+            checks.append((_windows(request, name, kind, limit), key, what, limit))
+
+        address = client_address(request)
         if per_ip is not None:
-            checks.append(
-                (_windows(request, name, "ip", per_ip), client_address(request), "from this address", per_ip)
-            )
-        if per_phone is not None:
-            phone = await _phone_of(request)
-            if phone:
-                checks.append(
-                    (_windows(request, name, "phone", per_phone), phone, "for this phone number", per_phone)
-                )
+            add("ip", per_ip, address, "from this address")
+        values = await _values(request) if (per_phone or without_phone or per_api_key) else {}
+        phone = _phone_of(values) if (per_phone or without_phone) else None
+        if per_phone is not None and phone:
+            add("phone", per_phone, phone, "for this phone number")
+        if without_phone is not None and not phone:
+            add("nophone_ip", without_phone, address, "without a phone number from this address")
+            device = request.cookies.get(CSRF_COOKIE)
+            if device:
+                add("nophone_device", without_phone, device, "without a phone number from this device")
+        if per_resident is not None or per_api_key is not None:
+            from huitian.auth.deps import optional_principal  # auth imports nothing of security
+
+            principal = await optional_principal(request)
+            if per_resident is not None and principal is not None and principal.role == Role.RESIDENT:
+                if principal.user_id is not None:
+                    add("resident", per_resident, str(principal.user_id), "for this resident")
+            key = _api_key_of(request, values)
+            if per_api_key is not None and key:
+                add("api_key", per_api_key, key, "for this API key")
         if checks and isinstance(checks[0][0], DbWindow):
             i, wait = await run_in_threadpool(take_all, [(w, k) for w, k, _, _ in checks])
             if wait:
@@ -436,5 +488,12 @@ def rate_limit(name: str, *, per_ip: Limit | None = None, per_phone: Limit | Non
     return check
 
 
-# Anonymous filing (the resident phone page, 扫码即诉): per address and per phone number given.
-PUBLIC_FILING = rate_limit("public_filing", per_ip=(20, 3600), per_phone=(5, 3600))
+# Anonymous filing (the resident phone page /m, 扫码即诉 /p/{code}): per address, per phone number given,
+# and without a phone number per address and per device (as strict as one phone number).
+PUBLIC_FILING = rate_limit("public_filing", per_ip=(20, 3600), per_phone=(5, 3600), without_phone=(5, 3600))
+# Filing as someone (POST /api/v1/orders, the /orders/new page, Open311): a signed-in resident per user;
+# an API key (an app filing for many citizens) per key, looser. Staff are not limited here.
+API_KEY_FILING: Limit = (1000, 3600)
+PRINCIPAL_FILING = rate_limit("principal_filing", per_resident=(10, 3600), per_api_key=API_KEY_FILING)
+# Open311 files with a key only (in its form): the same key counter, without resolving a principal.
+OPEN311_FILING = rate_limit("principal_filing", per_api_key=API_KEY_FILING)
