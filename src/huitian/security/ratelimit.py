@@ -403,19 +403,24 @@ def _api_key_of(request: Request, values: dict) -> str | None:
     return key if isinstance(key, str) and key.strip() else None
 
 
-def _windows(request: Request, name: str, kind: str, limit: Limit) -> SlidingWindow | DbWindow:
-    state = request.app.state
+def window(app, name: str, kind: str, limit: Limit) -> SlidingWindow | DbWindow:
+    """The app's counter `name:kind` for `limit` (one per app: in its database when it has one)."""
+    state = app.state
     store: dict | None = getattr(state, "huitian_rate_limits", None)
     if store is None:
         store = state.huitian_rate_limits = {}
     key = (name, kind, limit)
     if key not in store:
-        shared = database_of(request.app)
+        shared = database_of(app)
         if shared is not None:
             store[key] = DbWindow(shared[0], f"{name}:{kind}", limit[0], limit[1], shared[1])
         else:
             store[key] = SlidingWindow(limit=limit[0], window_s=limit[1])
     return store[key]
+
+
+def _windows(request: Request, name: str, kind: str, limit: Limit) -> SlidingWindow | DbWindow:
+    return window(request.app, name, kind, limit)
 
 
 def rate_limit(
