@@ -10,7 +10,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -24,11 +24,13 @@ from huitian.errors import DomainError, document_error_bodies
 from huitian.lib import gctune, logredact
 from huitian.lib.groupcommit import GroupCommit
 from huitian.orders import api as orders_api
+from huitian.security._asgi import refusal
 from huitian.security.bodylimit import BodyLimitMiddleware
 from huitian.security.csrf import CSRFMiddleware
 from huitian.security.headers import SecurityHeadersMiddleware
 from huitian.security.login import LoginThrottleMiddleware
 from huitian.security.proxy import ProxyHeadersMiddleware, parse_networks
+from huitian.security.ratelimit import TooMany
 from huitian.security.strictjson import StrictJSONMiddleware
 
 log = logging.getLogger("huitian")
@@ -113,6 +115,11 @@ def create_app(
     async def _domain_error(_: Request, exc: DomainError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
         return JSONResponse(exc.to_dict(), status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(TooMany)
+    async def _too_many(request: Request, exc: TooMany) -> Response:
+        """A rate limit: a short Chinese page for a person's browser, JSON for programs."""
+        return refusal(request.scope, 429, exc.detail, exc.people, headers=exc.headers)
 
     @app.exception_handler(StaleDataError)
     async def _stale(_: Request, exc: StaleDataError) -> JSONResponse:

@@ -1,45 +1,22 @@
-"""Login throttle (per username, per address) and the reusable public-filing limiter."""
+"""The reusable public-filing limiter and its windows (the login throttle: test_login_throttle.py)."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from fastapi import Depends, FastAPI, Form
 from fastapi.testclient import TestClient
 
-from huitian.security.ratelimit import SlidingWindow, rate_limit
-from tests.conftest import PASSWORD
-
-
-def test_ten_failed_sign_ins_for_one_username_answer_429_with_retry_after(client: TestClient):
-    for _ in range(10):
-        r = client.post("/api/v1/auth/token", json={"username": "handler1", "password": "wrong"})
-        assert r.status_code == 401
-    r = client.post("/api/v1/auth/token", json={"username": "handler1", "password": PASSWORD})
-    assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
-    assert "too many failed sign-ins" in r.json()["detail"] and r.json()["field"] == "username"
-    # another username from the same address still signs in (the address limit is higher)
-    ok = client.post("/api/v1/auth/token", json={"username": "operator", "password": PASSWORD})
-    assert ok.status_code == 200
-
-
-def test_the_login_page_shares_the_count_and_tells_people_in_chinese(client: TestClient):
-    for _ in range(10):
-        client.post("/api/v1/auth/token", json={"username": "super1", "password": "wrong"})
-    r = client.post(
-        "/login", data={"username": "super1", "password": PASSWORD}, headers={"Accept": "text/html"}
-    )
-    assert r.status_code == 429 and "登录失败次数过多" in r.text and "retry-after" in r.headers
-
-
-def test_a_success_clears_the_usernames_failures(client: TestClient):
-    for _ in range(9):
-        client.post("/api/v1/auth/token", json={"username": "grid1", "password": "wrong"})
-    assert (
-        client.post("/api/v1/auth/token", json={"username": "grid1", "password": PASSWORD}).status_code == 200
-    )
-    for _ in range(9):
-        assert (
-            client.post("/api/v1/auth/token", json={"username": "grid1", "password": "x"}).status_code == 401
-        )
+from huitian.db import utcnow
+from huitian.security.ratelimit import (
+    Backoff,
+    MemoryWindow,
+    SlidingWindow,
+    Window,
+    rate_limit,
+    release,
+    reserve,
+)
 
 
 def test_the_sliding_window_frees_a_key_once_its_oldest_hit_leaves_the_window():
@@ -79,3 +56,25 @@ def test_public_filing_is_limited_per_client_address():
         assert client.post("/file", data={"description": "x"}).status_code == 200
     r = client.post("/file", data={"description": "x"})
     assert r.status_code == 429 and "from this address" in r.json()["detail"]
+
+
+def test_a_backoff_doubles_the_wait_after_its_free_hits_and_stops_at_its_cap():
+    p = Backoff(free=3, window_s=3600, base_s=1, cap_s=60)
+    assert [p.delay(n) for n in (0, 2, 3, 4, 5, 8, 9, 20)] == [0, 0, 1, 2, 4, 32, 60, 60]
+    now = utcnow()
+    assert p.wait([now] * 2, now) == 0 and p.wait([now] * 4, now) == 2
+    assert p.wait([now - timedelta(seconds=3)] * 4, now) == 0
+
+
+def test_memory_windows_reserve_all_or_nothing_and_give_back():
+    now = [utcnow()]
+    a = MemoryWindow("a", Window(2, 60), clock=lambda: now[0])
+    b = MemoryWindow("b", Window(3, 60), clock=lambda: now[0])
+    first = reserve([(a, "k"), (b, "k")])
+    assert first.wait == 0 and reserve([(a, "k"), (b, "k")]).wait == 0
+    refused = reserve([(b, "k"), (a, "k")])
+    assert (refused.index, refused.wait) == (1, 60) and b.count("k") == 2  # nothing counted
+    release(first)
+    assert a.count("k") == 1 and b.count("k") == 1
+    now[0] += timedelta(seconds=61)
+    assert a.count("k") == 0 and reserve([(a, "k")]).wait == 0

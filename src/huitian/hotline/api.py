@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from huitian.auth.deps import CurrentPrincipal, SessionDep, WriteSessionDep
+from huitian.auth.service import Principal
 from huitian.hotline import service as hotline_service
 from huitian.hotline.schemas import (
     AnswerAtOnce,
@@ -21,13 +22,25 @@ from huitian.hotline.schemas import (
 from huitian.lib.http import model_response
 from huitian.orders import service as orders_service
 from huitian.orders.schemas import OrderSummary
+from huitian.security import ratelimit
 
 router = APIRouter(prefix="/api/v1/hotline", tags=["hotline"])
 
 
+def admit(request: Request, principal: Principal, phone: str, via: str) -> str:
+    """Role, rate limit and audit of a look-up (hotline_service.admit_lookup); the normalised number."""
+    app = request.app
+    limiter = ratelimit.window(app, "caller_lookup", "user", hotline_service.LOOKUP_LIMIT).take
+    return hotline_service.admit_lookup(
+        app.state.db, principal=principal, phone=phone, secret=app.state.secret, via=via, limiter=limiter
+    )
+
+
 @router.get("/callers/{phone}", response_model=CallerRead)
-def caller(phone: str, principal: CurrentPrincipal, session: SessionDep) -> Response:
-    """The caller's earlier orders, newest first (hotline centre only)."""
+def caller(phone: str, principal: CurrentPrincipal, session: SessionDep, request: Request) -> Response:
+    """The caller's earlier orders, newest first (operators only: the roles that see phone numbers;
+    at most 60 look-ups a minute per user; each one is recorded)."""
+    admit(request, principal, phone, "api")
     items = hotline_service.caller_summaries(session, principal=principal, phone=phone)
     open_count = sum(1 for o in items if o.status not in ("closed", "merged"))
     return model_response(CallerRead(phone=phone, orders=items, open_orders=open_count))
@@ -38,10 +51,12 @@ def same_matter(
     phone: str,
     principal: CurrentPrincipal,
     session: SessionDep,
+    request: Request,
     category: str | None = None,
     text: Annotated[str | None, Query(max_length=4000)] = None,
 ) -> list[OrderSummary]:
     """Open orders of this caller in the same category or with similar text: candidates to link."""
+    admit(request, principal, phone, "same_matter")
     found = hotline_service.same_matter(
         session, principal=principal, phone=phone, category_code=category, text=text
     )

@@ -46,3 +46,25 @@ class OrderLink(Base):
         Index("ix_hotline_order_links_order", "order_id", "linked_order_id"),
         Index("ix_hotline_order_links_linked", "linked_order_id"),
     )
+
+
+class CallerLookup(Base):
+    """One look-up of a caller's orders by phone number (audit, PIPL): who, when, through which door,
+    and a keyed hash of the number (HMAC-SHA256 with the installation secret), never the number: the
+    same number gives the same hash, so an inquiry can ask "who looked this number up", and a leaked
+    table gives no numbers."""
+
+    __tablename__ = "hotline_caller_lookups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
+    actor: Mapped[str] = mapped_column(String(100))  # the principal's name, as order events write it
+    phone_hash: Mapped[str] = mapped_column(String(64))
+    via: Mapped[str] = mapped_column(String(16))  # api, same_matter, page
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        Index("ix_hotline_caller_lookups_user_at", "user_id", "at"),
+        Index("ix_hotline_caller_lookups_phone_hash", "phone_hash"),
+    )

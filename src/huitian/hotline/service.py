@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import difflib
+import hashlib
+import hmac
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import and_, or_, select
@@ -11,15 +14,17 @@ from sqlalchemy.orm import Session
 
 from huitian.auth.service import Principal
 from huitian.categories import service as categories_service
-from huitian.db import utcnow
+from huitian.db import Database, utcnow
 from huitian.errors import Conflict, Forbidden, NotFound, Unprocessable
-from huitian.hotline.models import KbEntry, OrderLink
+from huitian.hotline.models import CallerLookup, KbEntry, OrderLink
 from huitian.hotline.schemas import AnswerAtOnce, KbEntryCreate, KbEntryRead, KbEntryUpdate, KbHit
+from huitian.lib.phone import is_phone, normalise_phone
 from huitian.orders import flows
 from huitian.orders import service as orders_service
 from huitian.orders.enums import OPEN_STATUSES, Action, Channel, OrderType
 from huitian.orders.models import Order
-from huitian.orders.schemas import PHONE_RE, ActionRequest, OrderCreate, OrderSummary
+from huitian.orders.schemas import ActionRequest, OrderCreate, OrderSummary
+from huitian.security.ratelimit import TooMany
 
 KB_FILE = Path(__file__).parent / "data" / "kb.json"
 
@@ -31,18 +36,80 @@ def require_centre(principal: Principal) -> None:
 
 
 def _phone(phone: str) -> str:
-    value = phone.strip().replace(" ", "")
-    if not PHONE_RE.match(value):
+    """The number as orders store it (lib/phone.py): `+86 138…` finds the orders of `138…`."""
+    value = normalise_phone(phone)
+    if not is_phone(value):
         raise Unprocessable("phone must be a phone number (digits, optional + and -)", field="phone")
     return value
 
 
 # --- callers -------------------------------------------------------------------------------------------
 
+LOOKUP_LIMIT = (60, 60.0)  # caller look-ups per user per minute
+
+
+def may_look_up(principal: Principal) -> bool:
+    """A look-up by number tells whether a number has orders: a role that sees phone numbers masked could
+    recover a masked number by trying its hidden digits. So only the roles that see the citizen's phone
+    of any order unmasked (orders.service.sees_personal_data, for an order neither theirs nor their
+    unit's: the operators) may look a caller up."""
+    return principal.is_centre and orders_service.sees_personal_data(principal, Order(), set())
+
+
+def require_look_up(principal: Principal) -> None:
+    require_centre(principal)
+    if not may_look_up(principal):
+        raise Forbidden("caller look-up is for roles that see citizens' phone numbers (operators)")
+
+
+def phone_hash(secret: str, phone: str) -> str:
+    """The keyed hash an audit row keeps instead of the number (HMAC-SHA256, the installation secret)."""
+    return hmac.new(secret.encode(), f"caller-lookup\0{phone}".encode(), hashlib.sha256).hexdigest()
+
+
+def admit_lookup(
+    db: Database,
+    *,
+    principal: Principal,
+    phone: str,
+    secret: str,
+    via: str,
+    limiter: Callable[[str], int],
+) -> str:
+    """Everything before a caller look-up, in order: the role (403), the number (422), the principal's
+    rate limit (`limiter`: a key → seconds to wait, 0 when counted; 429), then the audit row, committed
+    in a transaction of its own so that no look-up goes unrecorded whatever happens to the request's
+    session. Returns the number in its normal form."""
+    require_look_up(principal)
+    number = _phone(phone)
+    who = f"user:{principal.user_id}" if principal.user_id is not None else f"key:{principal.api_key_id}"
+    wait = limiter(who)
+    if wait:
+        raise TooMany(
+            f"too many caller look-ups: at most {LOOKUP_LIMIT[0]} per {int(LOOKUP_LIMIT[1])} s; "
+            f"retry in {wait} s",
+            f"查询过于频繁,请{wait}秒后再试。",
+            wait,
+        )
+    with db.write() as session:
+        session.add(
+            CallerLookup(
+                user_id=principal.user_id,
+                api_key_id=principal.api_key_id,
+                actor=principal.name[:100],
+                phone_hash=phone_hash(secret, number),
+                via=via,
+                at=utcnow(),
+            )
+        )
+        session.commit()
+    return number
+
 
 def caller_orders(session: Session, *, principal: Principal, phone: str, limit: int = 50) -> list[Order]:
-    """The caller's earlier orders, newest first, within the principal's scope (ix_orders_citizen_phone)."""
-    require_centre(principal)
+    """The caller's earlier orders, newest first, within the principal's scope (ix_orders_citizen_phone).
+    Routes admit the look-up first (admit_lookup: role, limit, audit)."""
+    require_look_up(principal)
     stmt = (
         select(Order)
         .where(Order.citizen_phone == _phone(phone), orders_service.scope_clause(principal))

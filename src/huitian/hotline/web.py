@@ -7,12 +7,14 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from huitian.auth.deps import OptionalPrincipal, SessionDep, WriteSessionDep
-from huitian.errors import DomainError
+from huitian.errors import DomainError, Forbidden
 from huitian.hotline import service as hotline_service
+from huitian.hotline.api import admit
 from huitian.hotline.schemas import AnswerAtOnce
 from huitian.orders import service as orders_service
 from huitian.orders.enums import INTAKE_OUTCOMES, Action, Channel, Outcome
 from huitian.orders.schemas import ActionRequest, OrderCreate
+from huitian.security.ratelimit import TooMany
 from huitian.web.forms import one_message, submit
 from huitian.web.web import category_options, clean, error_message, page, to_login
 
@@ -39,7 +41,12 @@ def _entry(request, principal, session, *, values: dict, error: str | None = Non
     callers, hits, lookup_error = [], [], None
     if phone:
         try:
+            admit(request, principal, phone, "page")
             callers = hotline_service.caller_summaries(session, principal=principal, phone=phone)
+        except Forbidden:
+            lookup_error, status = "按来电号码查询历史工单仅限话务员(可查看来电人号码的角色)。", 403
+        except TooMany as exc:
+            lookup_error, status = exc.people, 429
         except DomainError as exc:
             lookup_error = error_message(exc)
     if q:

@@ -35,6 +35,7 @@ from huitian.intake import open311
 from huitian.intake import photos as photos_service
 from huitian.intake import service as intake_service
 from huitian.lib.groupcommit import GroupCommit
+from huitian.security.ratelimit import OPEN311_FILING, TooMany
 from huitian.sla import service as sla_service
 
 open311_router = APIRouter(prefix="/open311/v2", tags=["open311"])
@@ -194,6 +195,12 @@ async def create_request(fmt: str, request: Request) -> Response:
         form = await request.form()
     except Exception:  # a body that is not a form
         return open311.error(fmt, 400, "the body must be application/x-www-form-urlencoded")
+    try:
+        await OPEN311_FILING(request)  # per API key, as every filing with a key (ratelimit.py)
+    except TooMany as exc:
+        refused = open311.error(fmt, 429, exc.detail)
+        refused.headers.update(exc.headers or {})
+        return refused
     req = _new_request(form, request)
     try:
         _check_jurisdiction(request, req.jurisdiction_id)

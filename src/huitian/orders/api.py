@@ -17,6 +17,7 @@ from huitian.orders import service as orders_service
 from huitian.orders.enums import Channel, OrderStatus, OrderType
 from huitian.orders.models import Order, OrderEvent
 from huitian.orders.schemas import ActionRequest, OrderCreate, OrderPage, OrderRead
+from huitian.security.ratelimit import PRINCIPAL_FILING
 
 router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
 
@@ -36,7 +37,7 @@ def _read(
     )
 
 
-@router.post("", response_model=OrderRead, status_code=201)
+@router.post("", response_model=OrderRead, status_code=201, dependencies=[Depends(PRINCIPAL_FILING)])
 async def create_order(body: OrderCreate, principal: CurrentPrincipal, request: Request) -> Response:
     # Requests that arrive together are written in one transaction (see create_batch).
     out = await request.app.state.order_intake.submit((body, principal))

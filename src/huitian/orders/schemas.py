@@ -6,6 +6,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from huitian.areas.enums import Crs
+from huitian.lib.phone import is_phone, normalise_phone
 from huitian.orders.enums import Action, CallbackVia, Channel, OrderType, Outcome, Priority, Satisfaction
 
 PHONE_RE = re.compile(r"^\+?[0-9][0-9-]{4,19}$")
@@ -38,10 +39,10 @@ class OrderCreate(BaseModel):
     @field_validator("citizen_phone")
     @classmethod
     def _phone(cls, value: str | None) -> str | None:
-        if value is None or value == "":
+        value = normalise_phone(value)  # one written form, as the filing limits count it (lib/phone.py)
+        if value is None:
             return None
-        value = value.strip().replace(" ", "")
-        if not PHONE_RE.match(value):
+        if not is_phone(value):
             raise ValueError("citizen_phone must be a phone number (digits, optional + and -)")
         return value
 

@@ -22,8 +22,9 @@ from pydantic import ValidationError
 
 from huitian.errors import BadRequest, DomainError
 from huitian.lib.geo import to_wgs84
+from huitian.lib.phone import is_phone, normalise_phone
 from huitian.orders.enums import Channel, OrderType, Priority
-from huitian.orders.schemas import PHONE_RE, OrderCreate
+from huitian.orders.schemas import OrderCreate
 
 # Our fields that a file may carry, with their usual Chinese column names (the default mapping).
 FIELDS: dict[str, str] = {
@@ -201,9 +202,9 @@ def check_row(line: int, cells: list, columns: dict[str, int], categories: set[s
     """One row as a checked row, or the ValueError/ValidationError that validate_row raises for it.
 
     Rows whose every value passes the checks OrderCreate makes (type and priority words, lengths, a
-    phone number without spaces, decimal coordinates in range or none, no lone surrogate) are built here
-    without constructing an OrderCreate; OrderCreate would leave their values as they are. Any other row
-    goes through validate_row, which gives the verdict and the message."""
+    phone number already in its normal form (lib/phone.py), decimal coordinates in range or none, no
+    lone surrogate) are built here without constructing an OrderCreate; OrderCreate would leave their
+    values as they are. Any other row goes through validate_row, which gives the verdict and the message."""
     n = len(cells)
     values = {name: _text(cells[i]) if i < n else None for name, i in columns.items()}
     code = values.get("category_code")
@@ -226,7 +227,7 @@ def check_row(line: int, cells: list, columns: dict[str, int], categories: set[s
         and (address is None or len(address) <= 300)
         and (code is None or len(code) <= 32)
         and (name is None or len(name) <= 60)
-        and (phone is None or (len(phone) <= 20 and " " not in phone and PHONE_RE.match(phone)))
+        and (phone is None or (len(phone) <= 20 and is_phone(phone) and normalise_phone(phone) == phone))
         and not _SURROGATE.search(texts)
         and (
             (lat is None and lon is None)

@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
@@ -39,6 +39,7 @@ from huitian.orders import service as orders_service
 from huitian.orders.enums import INTAKE_OUTCOMES, Action, Channel, OrderStatus, OrderType, Priority
 from huitian.orders.models import Order
 from huitian.orders.schemas import ActionRequest, OrderCreate, OrderRead
+from huitian.security.ratelimit import PRINCIPAL_FILING
 from huitian.sla import service as sla_service
 from huitian.units import service as units_service
 from huitian.units.enums import UnitKind
@@ -388,7 +389,7 @@ def new_order_page(request: Request, principal: OptionalPrincipal, session: Sess
     return _new_form(request, principal, session, {"type": OrderType.COMPLAINT.value})
 
 
-@router.post("/orders/new")
+@router.post("/orders/new", dependencies=[Depends(PRINCIPAL_FILING)])
 def new_order(
     request: Request,
     principal: OptionalPrincipal,
