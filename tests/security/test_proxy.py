@@ -14,7 +14,7 @@ TRUSTED = parse_networks("10.0.0.0/8, 192.168.1.1")
 
 
 def _address_failures(app, address: str) -> int:
-    window = DbWindow(app.state.db, "login:address", *PER_ADDRESS, app.state.secret)
+    window = DbWindow.of(app.state.db, "login:address", PER_ADDRESS, app.state.secret)
     return window.count(address)
 
 
