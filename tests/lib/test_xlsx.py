@@ -22,7 +22,7 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "huitian"
 WRITERS = {
     "transfer/service.py": ("transfer/test_import_export.py", "test_every_text_of_the_orders_export_is_text"),
     "assets/service.py": ("assets/test_registry.py", "test_the_parts_export_writes_formulas_as_text"),
-    "kpi/service.py": ("lib/test_xlsx.py", "test_the_kpi_report_writes_every_text_as_text"),
+    "kpi/reports.py": ("lib/test_xlsx.py", "test_the_kpi_report_writes_every_text_as_text"),
     "plans/export.py": ("plans/test_export.py", "test_both_plan_lists_write_formula_like_text_as_text"),
 }
 TESTS = Path(__file__).resolve().parents[1]

@@ -1,5 +1,5 @@
 """Recurring assessment work: keep the rollup cube up to date. Safe in several processes at once (each
-month is refreshed under a lock on its kpi_rollup_months row; see kpi.service.refresh_month)."""
+month is refreshed under a lock on its kpi_rollup_months row; see kpi.rollup.refresh_month)."""
 
 from __future__ import annotations
 

@@ -25,7 +25,7 @@ class KpiRollup(Base):
     lead unit × finest area × category: "up" (unit × area; category_id null), "uc" (unit × category;
     area_path null) and "pc" (area × category; lead_unit_id 0). Every group kind (street, community,
     unit, category) in every scope is a sum over the cells of one projection, so reads never rescan
-    orders and read at most units × areas cells. Written only by kpi.service.refresh_month (delete +
+    orders and read at most units × areas cells. Written only by kpi.rollup.refresh_month (delete +
     insert of the month)."""
 
     __tablename__ = "kpi_rollups"
@@ -65,7 +65,7 @@ class KpiOpenCell(Base):
     """Open orders now, counted per cell: what the dashboard shows as live counts and on the map, without
     reading orders. Two projections (`grain`): "ps" (finest area × state, for the centre and area roles;
     lead_unit_id null) and "ups" (lead unit × finest area × state, read by a unit's members through the
-    index on the unit); category_id is not used (null). Replaced as a whole by kpi.service.refresh_open
+    index on the unit); category_id is not used (null). Replaced as a whole by kpi.dashboard.refresh_open
     (a job, every minute)."""
 
     __tablename__ = "kpi_open_cells"
