@@ -58,3 +58,26 @@ def test_every_api_operation_documents_the_error_statuses(openapi: dict):
                 assert {"400", "401", "403", "404", "409", "422", "429"} <= documented, (method, path)
             else:  # Open311 answers errors in its own format: not ours to describe here
                 assert "401" not in documented, (method, path)
+
+
+def test_files_are_documented_with_the_media_type_they_are_sent_as(client: TestClient, api: Api, db, openapi):
+    """GeoJSON, Excel and SVG answers were documented as application/json (schemathesis's
+    content_type_conformance): a client generated from the document would try to parse a workbook as JSON."""
+    from tests.assets.test_public import make_part
+
+    code = make_part(db)
+    for who, path, template in [
+        ("operator", "/api/v1/assets/export.geojson", "/api/v1/assets/export.geojson"),
+        ("operator", "/api/v1/assets/export.xlsx", "/api/v1/assets/export.xlsx"),
+        ("operator", f"/api/v1/assets/{code}/qr.svg", "/api/v1/assets/{code}/qr.svg"),
+        (
+            "admin",
+            "/api/v1/kpi/reports/unit/ST1.xlsx?month=2026-03",
+            "/api/v1/kpi/reports/{kind}/{code}.xlsx",
+        ),
+    ]:
+        r = api.get(who, path)
+        assert r.status_code == 200, (path, r.text)
+        sent = r.headers["content-type"].split(";")[0]
+        documented = set(openapi["paths"][template]["get"]["responses"]["200"]["content"])
+        assert documented == {sent}, (path, sent, documented)
