@@ -318,8 +318,12 @@ def fuzz(
         proc = subprocess.run(cmd, capture_output=True, text=True, cwd=out, timeout=timeout)
         rc, stdout = proc.returncode, proc.stdout
     except subprocess.TimeoutExpired as exc:
-        rc, stdout = "timeout", (exc.stdout or b"").decode(errors="replace") if exc.stdout else ""
-    data = json.loads(report.read_text()) if report.exists() else {}
+        partial = exc.stdout or ""  # the child was killed; what it printed so far
+        rc, stdout = "timeout", partial.decode(errors="replace") if isinstance(partial, bytes) else partial
+    try:  # a killed run leaves no report, or half of one: its cases are not counted
+        data = json.loads(report.read_text()) if rc != "timeout" and report.exists() else {}
+    except json.JSONDecodeError:
+        data = {}
     return {"rc": rc, "seconds": round(time.monotonic() - t0, 1), "report": data, "stdout": stdout}
 
 
