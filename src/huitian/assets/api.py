@@ -25,6 +25,10 @@ router = APIRouter(prefix="/api/v1/assets", tags=["assets"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+class GeoJSONResponse(JSONResponse):
+    media_type = "application/geo+json"
+
+
 require_registrar = registry.require_registrar
 
 
@@ -67,7 +71,11 @@ def create_asset(body: AssetCreate, principal: CurrentPrincipal, session: WriteS
     return assets_service.read(session, asset=asset)
 
 
-@router.get("/export.geojson")
+@router.get(
+    "/export.geojson",
+    response_class=GeoJSONResponse,
+    responses={200: {"content": {GeoJSONResponse.media_type: {"schema": {"type": "object"}}}}},
+)
 def export_geojson(
     principal: CurrentPrincipal,
     session: SessionDep,
@@ -80,14 +88,13 @@ def export_geojson(
     registry.require_registry_reader(principal)
     scope = registry.scope_clause(session, principal)
     data = assets_service.export_geojson(session, flt=_filter(class_code, area, unit, status, q), scope=scope)
-    return JSONResponse(
+    return GeoJSONResponse(
         data,
-        media_type="application/geo+json",
         headers={"Content-Disposition": 'attachment; filename="assets.geojson"'},
     )
 
 
-@router.get("/export.xlsx")
+@router.get("/export.xlsx", response_class=Response, responses={200: {"content": {XLSX: {}}}})
 def export_xlsx(
     principal: CurrentPrincipal,
     session: SessionDep,
@@ -148,7 +155,7 @@ def asset_history(code: str, principal: CurrentPrincipal, session: SessionDep) -
     return registry.history(session, asset=registry.get_for(session, principal=principal, code=code))
 
 
-@router.get("/{code}/qr.svg")
+@router.get("/{code}/qr.svg", response_class=Response, responses={200: {"content": {"image/svg+xml": {}}}})
 def qr_svg(code: str, request: Request, session: SessionDep) -> Response:
     """The part's QR code (public: it only carries the public page's address)."""
     asset = assets_service.get_by_code(session, code=code)

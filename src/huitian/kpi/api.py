@@ -139,7 +139,7 @@ def refresh_open(_: AdminPrincipal, session: WriteSessionDep):
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@router.get("/reports/{kind}/{code}.xlsx")
+@router.get("/reports/{kind}/{code}.xlsx", response_class=Response, responses={200: {"content": {XLSX: {}}}})
 def report_xlsx(
     request: Request, principal: CurrentPrincipal, session: SessionDep, kind: str, code: str, month: str
 ):

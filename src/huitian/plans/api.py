@@ -74,7 +74,11 @@ def _xlsx(data: bytes, name: str, ascii_name: str) -> Response:
     return Response(data, media_type=export.XLSX_TYPE, headers={"Content-Disposition": disposition})
 
 
-@router.get("/plans/{plan_id}/tasks.xlsx", response_class=Response)
+@router.get(
+    "/plans/{plan_id}/tasks.xlsx",
+    response_class=Response,
+    responses={200: {"content": {export.XLSX_TYPE: {}}}},
+)
 def tasks_xlsx(
     plan_id: PathId,
     principal: CurrentPrincipal,
@@ -92,7 +96,11 @@ def tasks_xlsx(
     return _xlsx(data, export.filename(plan, "tasks"), f"plan-{plan_id}-tasks.xlsx")
 
 
-@router.get("/plans/{plan_id}/projects.xlsx", response_class=Response)
+@router.get(
+    "/plans/{plan_id}/projects.xlsx",
+    response_class=Response,
+    responses={200: {"content": {export.XLSX_TYPE: {}}}},
+)
 def projects_xlsx(
     plan_id: PathId,
     principal: CurrentPrincipal,
