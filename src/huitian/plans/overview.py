@@ -13,12 +13,13 @@ from sqlalchemy.orm import Session
 from huitian.areas import service as areas_service
 from huitian.auth.service import Principal
 from huitian.db import utcnow
-from huitian.plans import service
+from huitian.plans import reading, service
 from huitian.plans.enums import ProjectStatus, ReportCycle
 from huitian.plans.models import (
     Milestone,
     Plan,
     PlanTask,
+    ProgressReport,
     Project,
     Responsibility,
     SupervisionNote,
@@ -222,10 +223,8 @@ def unit_todo(session: Session, *, unit_id: int, now: datetime | None = None) ->
             )
         ).all()
     )
-    task_reports = service._last_reports(session, column=service.ProgressReport.task_id, ids=list(task_ids))
-    project_reports = service._last_reports(
-        session, column=service.ProgressReport.project_id, ids=list(project_ids)
-    )
+    task_reports = reading._last_reports(session, column=ProgressReport.task_id, ids=list(task_ids))
+    project_reports = reading._last_reports(session, column=ProgressReport.project_id, ids=list(project_ids))
     todo = Todo()
     subjects = [("task", t, t.number, t.title, task_reports.get(t.id), False) for t in tasks] + [
         ("project", p, numbers[p.task_id], p.name, project_reports.get(p.id), p.status == ProjectStatus.DONE)
@@ -234,7 +233,7 @@ def unit_todo(session: Session, *, unit_id: int, now: datetime | None = None) ->
     for kind, obj, number, name, last, done in subjects:
         if done:
             continue
-        flags = service._flags(cycle=obj.report_cycle, created_at=obj.created_at, last=last, now=now)
+        flags = reading._flags(cycle=obj.report_cycle, created_at=obj.created_at, last=last, now=now)
         reference = last.submitted_at if last is not None else obj.created_at
         next_due = service.today(reference + timedelta(days=ReportCycle(obj.report_cycle).days))
         if flags.late or next_due <= horizon:
