@@ -4,6 +4,7 @@ brought to each state of the lifecycle, and service-level principals for tests t
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 
 import pytest
@@ -165,3 +166,12 @@ def event_kinds(session: Session, order_id: int) -> list[str]:
             select(OrderEvent.kind).where(OrderEvent.order_id == order_id).order_by(OrderEvent.id)
         )
     )
+
+
+def run_async(coro):
+    """asyncio.run(coro) in a thread of its own: the browser tests' Playwright (sync API) keeps an event
+    loop running in the main thread, where asyncio.run refuses to start a second one."""
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()

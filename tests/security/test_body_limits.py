@@ -9,6 +9,7 @@ import json
 from fastapi.testclient import TestClient
 
 from huitian.security.bodylimit import MIB
+from tests.helpers import run_async
 
 FIVE_MIB = b"username=" + b"a" * (5 * MIB)
 
@@ -76,7 +77,7 @@ def _asgi_post(app, path: str, feeder: Feeder, content_type: str, accept: str = 
     async def send(message: dict) -> None:
         sent.append(message)
 
-    asyncio.run(asyncio.wait_for(app(scope, feeder, send), timeout=30))
+    run_async(asyncio.wait_for(app(scope, feeder, send), timeout=30))
     starts = [m for m in sent if m["type"] == "http.response.start"]
     assert len(starts) == 1, sent
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")

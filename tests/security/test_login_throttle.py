@@ -19,6 +19,7 @@ from huitian.security.login import PER_USERNAME, LoginThrottleMiddleware
 from huitian.security.models import RateHit
 from huitian.security.ratelimit import DbWindow
 from tests.conftest import PASSWORD
+from tests.helpers import run_async
 
 TOKEN = "/api/v1/auth/token"
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]*)"')
@@ -45,7 +46,7 @@ def test_sixty_parallel_wrong_passwords_get_at_most_the_limit_of_401s(app):
             answers = await asyncio.gather(*(c.post(TOKEN, json=body) for _ in range(60)))
         return [r.status_code for r in answers]
 
-    statuses = asyncio.run(attack())
+    statuses = run_async(attack())
     assert statuses.count(401) == 5 and statuses.count(429) == 55, statuses
 
 
