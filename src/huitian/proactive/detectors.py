@@ -18,9 +18,11 @@ from datetime import UTC, datetime, timedelta
 from statistics import fmean, pvariance
 
 from scipy import stats
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import Float, and_, case, func, or_, select, tuple_
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
 
 from huitian.areas.models import Area
 from huitian.db import utcnow
@@ -227,19 +229,66 @@ def _spikes_in(session: Session, *, cells, end: datetime, params: SpikeParams, s
     return found
 
 
+class _floor(FunctionElement):
+    """floor(x), as Python's math.floor of the same double: PostgreSQL's own; on SQLite, whose floor()
+    exists only when its math functions are compiled in, the integer part less one where x lies below it."""
+
+    type = Float()
+    name = "floor"
+    inherit_cache = True
+
+
+@compiles(_floor)
+def _floor_sql(element, compiler, **kw):
+    return f"floor({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_floor, "sqlite")
+def _floor_sqlite(element, compiler, **kw):
+    x = compiler.process(element.clauses, **kw)
+    return f"(CAST({x} AS INTEGER) - ({x} < CAST({x} AS INTEGER)))"
+
+
 def detect_repeats(session: Session, *, end: datetime) -> list[_Found]:
-    """The same category (group) again and again on one city part or at one spot within 30 days."""
+    """The same category (group) again and again on one city part or at one spot within 30 days.
+
+    The database counts the orders per (part, group) and per (≈50 m cell, group) and hands back only
+    the orders of those seen REPEAT_MIN times or more; a month of orders stays in the database."""
     tax = _taxonomy(session)
     start = end - REPEAT_WINDOW
+    lifted = {c: g for c, g in tax.group_of.items() if c != g}  # categories below the group level
+    grp = case(lifted, value=Order.category_id, else_=Order.category_id) if lifted else Order.category_id
+    cell_lat = _floor(Order.lat / PLACE_CELL_DEG)
+    cell_lon = _floor(Order.lon / PLACE_CELL_DEG)
+    window = (
+        Order.created_at >= start,
+        Order.created_at < end,
+        Order.category_id.is_not(None),
+        Order.proactive.is_(False),
+    )
+    repeated_parts = (
+        select(Order.asset_id, grp)
+        .where(*window, Order.asset_id.is_not(None))
+        .group_by(Order.asset_id, grp)
+        .having(func.count() >= REPEAT_MIN)
+    )
+    on_spot = (Order.asset_id.is_(None), Order.lat.is_not(None), Order.lon.is_not(None))
+    repeated_spots = (
+        select(cell_lat, cell_lon, grp)
+        .where(*window, *on_spot)
+        .group_by(cell_lat, cell_lon, grp)
+        .having(func.count() >= REPEAT_MIN)
+    )
     rows = session.execute(
         select(
             Order.id, Order.asset_id, Order.lat, Order.lon, Order.area_id, Order.area_path, Order.category_id
         )
         .where(
-            Order.created_at >= start,
-            Order.created_at < end,
-            Order.category_id.is_not(None),
-            Order.proactive.is_(False),
+            *window,
+            or_(
+                tuple_(Order.asset_id, grp).in_(repeated_parts),
+                and_(*on_spot, tuple_(cell_lat, cell_lon, grp).in_(repeated_spots)),
+            ),
         )
         .order_by(Order.id)
     ).all()
