@@ -1,4 +1,4 @@
-"""Backtest of the 未诉先办 spike detector (huitian.proactive.service.spike_test, the product's own) on the
+"""Backtest of the 未诉先办 spike detector (huitian.proactive.detectors.spike_test, the product's own) on the
 demo history and on the real LA and NYC 311 samples in ../shared/data, against a naive baseline, in one run.
 
 Walk forward period by period (a week on the demo; the real samples cover hours to days, see below). At

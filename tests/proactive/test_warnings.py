@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from statistics import fmean
 
 from sqlalchemy import select
 
+from huitian.categories.models import Category
 from huitian.proactive import service as proactive_service
 from huitian.proactive.models import EarlyWarning
 from tests.helpers import event_kinds
@@ -149,3 +151,53 @@ def test_the_job_computes_the_warnings_of_the_current_hour(db):
         session.commit()
     assert jobs.warnings_once(db) == 1
     assert jobs.warnings_once(db) == 0  # the same subject does not warn twice
+
+
+def test_repeats_gather_a_category_group_at_one_spot_or_part_within_30_days(db):
+    """What a repeat warning records, in full: the spot's or part's orders of one category group (0101
+    and 010101 together) in the 30 days, never older ones, other groups or proactive orders."""
+    from huitian.assets import service as assets_service
+    from huitian.assets.schemas import AssetCreate
+
+    spot = (116.31025, 40.07025)  # well inside one ≈50 m cell
+    near = (116.31035, 40.07035)  # the same cell
+    with db.write() as session:
+        a = orders(session, n=2, at=NOW - timedelta(days=3), where=spot, category="010101", spread_h=30)
+        b = orders(session, n=1, at=NOW - timedelta(days=1), where=near, category="0101")
+        orders(session, n=2, at=NOW - timedelta(days=2), where=spot, category="020101")  # another group
+        orders(session, n=1, at=NOW - timedelta(days=31), where=spot, category="010101")  # too old
+        orders(session, n=2, at=NOW - timedelta(days=2), where=G2, category="010101")  # only two
+        body = {"class_code": "0106", "name": "路灯", "lon": S2[0], "lat": S2[1], "unit": "UT"}
+        asset = assets_service.create_asset(session, data=AssetCreate(**body))
+        on_part = orders(session, n=3, at=NOW - timedelta(days=5), where=S2, category="010101", spread_h=24)
+        for o in on_part:
+            o.asset_id = asset.id
+        on_part[1].lat = on_part[1].lon = None
+        session.flush()
+        made = proactive_service.compute_warnings(session, now=NOW)
+        got = {
+            w.kind: (w.observed, w.asset_id, w.lat, w.lon, w.area_path, w.detail)
+            for w in made
+            if w.kind != "spike"
+        }
+        place_ids = sorted(o.id for o in a + b)
+        assert got == {
+            "repeat_asset": (
+                3,
+                asset.id,
+                S2[1],
+                S2[0],
+                on_part[0].area_path,
+                {"order_ids": sorted(o.id for o in on_part), "window_days": 30},
+            ),
+            "repeat_place": (
+                3,
+                None,
+                fmean([spot[1], spot[1], near[1]]),
+                fmean([spot[0], spot[0], near[0]]),
+                b[0].area_path,
+                {"order_ids": place_ids, "window_days": 30},
+            ),
+        }
+        group = session.scalar(select(Category.id).where(Category.code == "0101"))
+        assert {w.category_id for w in made if w.kind != "spike"} == {group}

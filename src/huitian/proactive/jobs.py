@@ -1,5 +1,5 @@
 """Recurring 未诉先办 work: look for spikes and repeated problems every hour. Safe in several processes
-at once (a warning's key is unique; see proactive.service.compute_warnings)."""
+at once (a warning's key is unique; see proactive.detectors.compute_warnings)."""
 
 from __future__ import annotations
 
