@@ -8,7 +8,7 @@ import json
 import re
 from datetime import UTC, datetime, timedelta
 
-from huitian.web import console
+from huitian.console import service as console
 from tests.factories import IN_G1
 
 COUNTDOWN_RE = re.compile(r'<span class="countdown" data-deadline="([^"]+)">([^<]*)</span>')

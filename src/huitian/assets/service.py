@@ -136,6 +136,11 @@ def get_by_code(session: Session, *, code: str) -> Asset:
     return asset
 
 
+def code_of(session: Session, *, asset_id: int) -> str | None:
+    """The code of a part by its id (None if there is no such part)."""
+    return session.scalar(select(Asset.code).where(Asset.id == asset_id))
+
+
 @dataclass
 class AssetFilter:
     class_code: str | None = None  # 4 digits (a class) or 2 (a major class)

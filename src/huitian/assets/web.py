@@ -27,8 +27,8 @@ from huitian.errors import DomainError, Forbidden, NotFound, Unprocessable
 from huitian.orders import service as orders_service
 from huitian.security.ratelimit import PUBLIC_FILING
 from huitian.units import service as units_service
+from huitian.web import pages as web_pages
 from huitian.web import render
-from huitian.web import web as web_pages
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent.parent / "web" / "templates")

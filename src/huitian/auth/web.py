@@ -1,4 +1,5 @@
-"""The admin console's landing page (/admin), users and API keys. Templates under web/templates/admin/;
+"""The sign-in pages (/login, /logout, and / sending to the one or the other), the admin console's
+landing page (/admin), users and API keys. Templates under web/templates/admin/;
 the helpers every admin page uses (the admin-only guard, the console's frame, `submit`) are in web/forms.py.
 
 Routes stay thin: they parse the form, call the same services as the JSON API, commit, and redirect
@@ -14,7 +15,7 @@ from huitian.auth import service as auth_service
 from huitian.auth.deps import OptionalPrincipal, SessionDep, WriteSessionDep
 from huitian.auth.enums import Role
 from huitian.auth.schemas import ApiKeyCreate, UserCreate, UserUpdate
-from huitian.errors import NotFound, Unprocessable
+from huitian.errors import NotFound, Unauthorized, Unprocessable
 from huitian.intake import service as intake_service
 from huitian.units import service as units_service
 from huitian.web.forms import (
@@ -25,13 +26,56 @@ from huitian.web.forms import (
     refused,
     stripped,
     submit,
-    unit_options,
 )
-from huitian.web.web import clean
+from huitian.web.pages import clean, page, safe_next
 
 router = APIRouter(include_in_schema=False)
 
 ROLE_OPTIONS = [(r.value, r.label) for r in Role]
+
+
+# --- login -----------------------------------------------------------------------------------------
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str | None = None) -> HTMLResponse:
+    return page(request, "login.html", None, {"error": None, "next": safe_next(next), "username": ""})
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    session: SessionDep,
+    username: str = Form(...),
+    password: str = Form(...),
+    next: str | None = Form(None),
+) -> Response:
+    try:
+        user = auth_service.authenticate(session, username=username, password=password)
+    except Unauthorized:
+        context = {"error": "用户名或密码错误", "next": safe_next(next), "username": username}
+        return page(request, "login.html", None, context, status_code=401)
+    # The password was checked on a read session (argon2 is slow: no write lock held meanwhile).
+    state = request.app.state
+    with state.db.write() as writer:
+        sid = auth_service.start_session(writer, user_id=user.id, ttl_s=state.settings.token_ttl_hours * 3600)
+        writer.commit()
+    request.session.clear()
+    request.session.update({"uid": user.id, "tv": user.token_version, "sid": sid})
+    return RedirectResponse(safe_next(next), status_code=303)
+
+
+@router.post("/logout")
+def logout(request: Request, session: WriteSessionDep) -> RedirectResponse:
+    auth_service.end_session(session, sid=request.session.get("sid"))
+    session.commit()
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)
+
+
+@router.get("/")
+def home(principal: OptionalPrincipal) -> RedirectResponse:
+    return RedirectResponse("/orders" if principal else "/login", status_code=303)
 
 
 # --- landing -----------------------------------------------------------------------------------------
@@ -55,7 +99,7 @@ def _users_page(request, principal, session, *, values=None, errors=None, status
         "unit_of": {i: f"{u.name}({u.code})" for i, u in units.items()},
         "area_of": {i: f"{a.name}({a.code})" for i, a in areas.items()},
         "role_options": ROLE_OPTIONS,
-        "unit_options": unit_options(session),
+        "unit_options": units_service.select_options(session),
         "area_codes": [(a.code, a.name) for a in areas.values()],
         "values": values or {"role": Role.HANDLER.value},
         "errors": errors or {},
@@ -117,7 +161,7 @@ def _user_page(request, principal, session, user, *, values=None, errors=None, s
     context = {
         "user": user,
         "role_options": ROLE_OPTIONS,
-        "unit_options": unit_options(session),
+        "unit_options": units_service.select_options(session),
         "area_codes": [(a.code, a.name) for a in _areas(session)],
         "values": {**current, **(values or {})},
         "errors": errors or {},
@@ -226,7 +270,7 @@ def _keys_page(request, principal, session, *, values=None, errors=None, created
     context = {
         "keys": auth_service.list_api_keys(session),
         "unit_of": {i: f"{u.name}({u.code})" for i, u in units.items()},
-        "unit_options": unit_options(session, blank="(不代表单位)"),
+        "unit_options": units_service.select_options(session, blank="(不代表单位)"),
         "key_role_options": [(r.value, r.label) for r in (Role.OPERATOR, Role.HANDLER, Role.UNIT_LEAD)],
         "values": values or {},
         "errors": errors or {},

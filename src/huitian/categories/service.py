@@ -106,3 +106,10 @@ def update_category(session: Session, *, category: Category, data: CategoryUpdat
     session.flush()
     _clear_caches()
     return category
+
+
+def options(session: Session) -> list[tuple[str, str]]:
+    """(code, 一级/二级/三级 names) for every active category, for a form's datalist or select."""
+    cats = list_categories(session)
+    names = {c.code: c.name for c in cats}
+    return [(c.code, "/".join(names.get(p, p) for p in c.path.split("/") if p)) for c in cats if c.active]

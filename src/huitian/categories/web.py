@@ -11,7 +11,7 @@ from huitian.categories import service as categories_service
 from huitian.categories.schemas import CategoryCreate, CategoryUpdate
 from huitian.sla.enums import TimeLimitClass
 from huitian.web.forms import admin_page, found, refused, stripped, submit
-from huitian.web.web import clean
+from huitian.web.pages import clean
 
 router = APIRouter(include_in_schema=False)
 

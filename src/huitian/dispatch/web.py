@@ -8,11 +8,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from huitian.areas import service as areas_service
 from huitian.auth.deps import OptionalPrincipal, SessionDep, WriteSessionDep
+from huitian.categories import service as categories_service
 from huitian.dispatch import service as dispatch_service
 from huitian.dispatch.enums import RuleChange
 from huitian.dispatch.schemas import RuleCreate, RuleUpdate
-from huitian.web.forms import admin_page, found, refused, stripped, submit, unit_options
-from huitian.web.web import category_options, clean
+from huitian.units import service as units_service
+from huitian.web.forms import admin_page, found, refused, stripped, submit
+from huitian.web.pages import clean
 
 router = APIRouter(include_in_schema=False)
 CHANGE_LABELS = {c.value: c.label for c in RuleChange}
@@ -20,7 +22,7 @@ LOG_SIZE = 50
 
 
 def _names(session) -> dict:
-    cats = dict(category_options(session))
+    cats = dict(categories_service.options(session))
     areas = {a.code: a.name for a in areas_service.list_areas(session)}
     return {"cat_names": cats, "area_names": areas}
 
@@ -34,7 +36,7 @@ def _list(request, principal, session, *, values=None, errors=None, status_code=
             dispatch_service.read_change(c) for c in dispatch_service.history(session, limit=LOG_SIZE)
         ],
         "change_labels": CHANGE_LABELS,
-        "unit_options": unit_options(session, blank="(请选择)"),
+        "unit_options": units_service.select_options(session, blank="(请选择)"),
         "values": values or {},
         "errors": errors or {},
         **names,
@@ -90,7 +92,7 @@ def _edit(request, principal, session, rule, *, values=None, errors=None, status
             dispatch_service.read_change(c) for c in dispatch_service.history(session, rule_id=rule.id)
         ],
         "change_labels": CHANGE_LABELS,
-        "unit_options": unit_options(session, blank="(请选择)"),
+        "unit_options": units_service.select_options(session, blank="(请选择)"),
         "values": {**current, **(values or {})},
         "errors": errors or {},
         **_names(session),

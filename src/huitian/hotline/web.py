@@ -7,6 +7,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from huitian.auth.deps import OptionalPrincipal, SessionDep, WriteSessionDep
+from huitian.categories import service as categories_service
 from huitian.errors import DomainError, Forbidden
 from huitian.hotline import service as hotline_service
 from huitian.hotline.api import admit
@@ -16,7 +17,7 @@ from huitian.orders.enums import INTAKE_OUTCOMES, Action, Channel, Outcome
 from huitian.orders.schemas import ActionRequest, OrderCreate
 from huitian.security.ratelimit import TooMany
 from huitian.web.forms import one_message, submit
-from huitian.web.web import category_options, clean, error_message, page, to_login
+from huitian.web.pages import clean, error_message, page, to_login
 
 router = APIRouter(include_in_schema=False)
 OUTCOMES = [o for o in Outcome if o in INTAKE_OUTCOMES]
@@ -58,7 +59,7 @@ def _entry(request, principal, session, *, values: dict, error: str | None = Non
         "open_callers": [o for o in callers if o.status not in ("closed", "merged")],
         "hits": hits,
         "outcomes": OUTCOMES,
-        "categories": category_options(session),
+        "categories": categories_service.options(session),
     }
     return page(request, "hotline/entry.html", principal, context, status_code=status)
 

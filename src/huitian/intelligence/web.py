@@ -9,12 +9,13 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from huitian.auth.deps import OptionalPrincipal, SessionDep, WriteSessionDep
+from huitian.categories import service as categories_service
 from huitian.errors import DomainError
 from huitian.intelligence import jobs
 from huitian.intelligence import service as intelligence_service
 from huitian.units import service as units_service
 from huitian.web.forms import SECTIONS, refused
-from huitian.web.web import category_options, error_message, page
+from huitian.web.pages import error_message, page
 
 router = APIRouter(include_in_schema=False)
 PATH = "/admin/models"
@@ -29,7 +30,7 @@ def _sections() -> list[tuple[str, str, str]]:
 
 def _page(request, principal, session, *, errors=None, values=None, notice=None, status_code=200) -> Response:
     names = {
-        "category": dict(category_options(session)),
+        "category": dict(categories_service.options(session)),
         "unit": {u.code: u.name for u in units_service.directory(session).values()},
     }
     threshold = intelligence_service.auto_dispatch_threshold(session)

@@ -19,7 +19,7 @@ from huitian.errors import DomainError, NotFound
 from huitian.kpi import service as kpi_service
 from huitian.kpi.enums import GroupBy, Measure
 from huitian.orders.enums import OrderStatus
-from huitian.web.web import error_message, page, to_login
+from huitian.web.pages import error_message, page, to_login
 
 router = APIRouter(include_in_schema=False)
 

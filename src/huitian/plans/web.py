@@ -29,7 +29,7 @@ from huitian.plans.enums import (
 from huitian.plans.schemas import MicroUpdate, NoteCreate, NoteFollowUp, ReportCreate
 from huitian.web import render
 from huitian.web.forms import not_found, own_status, submit
-from huitian.web.web import page, to_login
+from huitian.web.pages import page, to_login
 
 router = APIRouter(include_in_schema=False)
 

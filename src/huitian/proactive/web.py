@@ -15,7 +15,7 @@ from huitian.proactive import service as proactive_service
 from huitian.proactive.enums import WarningStatus
 from huitian.proactive.schemas import TaskCreate, TopicCreate
 from huitian.web.forms import one_message, own_status, submit
-from huitian.web.web import error_message, page, to_login
+from huitian.web.pages import error_message, page, to_login
 
 router = APIRouter(include_in_schema=False)
 LEVELS = {"community": "社区", "grid": "网格", "street": "街道/镇"}

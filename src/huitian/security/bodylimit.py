@@ -30,7 +30,7 @@ UPLOAD_ROUTES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     for method, pattern in [
         ("POST", r"/m"),  # intake/web.py: the resident phone page, with photos
         ("POST", r"/patrol"),  # intake/web.py: a grid worker's report, with photos
-        ("POST", r"/orders/[^/]+/actions"),  # web/web.py: a handler's reply, with photos
+        ("POST", r"/orders/[^/]+/actions"),  # orders/web.py: a handler's reply, with photos
         ("POST", r"/admin/areas/import"),  # areas/web.py: a GeoJSON file
         ("POST", r"/api/v1/assets/import"),  # assets/api.py: a GeoJSON or Excel file
         ("POST", r"/api/v1/areas"),  # areas/api.py: an area with its outline

@@ -14,7 +14,7 @@ from huitian.sla import service as sla_service
 from huitian.sla.enums import LimitUnit, PolicyCode
 from huitian.sla.schemas import CalendarDayWrite, PolicyUpdate
 from huitian.web.forms import admin_page, not_found, refused, submit
-from huitian.web.web import clean
+from huitian.web.pages import clean
 
 router = APIRouter(include_in_schema=False)
 

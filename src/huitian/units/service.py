@@ -130,3 +130,12 @@ def update_unit(session: Session, *, unit: Unit, data: UnitUpdate) -> Unit:
     session.flush()
     _directory.clear()
     return unit
+
+
+def select_options(session: Session, blank: str = "(无)") -> list[tuple[str, str]]:
+    """("", blank) then every unit as (code, "name(code)"), for a <select>; inactive units are marked
+    (a user may still belong to one; the services refuse them where they must)."""
+    units = [
+        (u.code, f"{u.name}({u.code})" + ("(已停用)" if not u.active else "")) for u in list_units(session)
+    ]
+    return [("", blank), *units]

@@ -14,7 +14,7 @@ from huitian.units import service as units_service
 from huitian.units.enums import UnitKind
 from huitian.units.schemas import UnitCreate, UnitUpdate
 from huitian.web.forms import admin_page, found, refused, stripped, submit
-from huitian.web.web import clean
+from huitian.web.pages import clean
 
 router = APIRouter(include_in_schema=False)
 

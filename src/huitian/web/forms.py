@@ -28,20 +28,18 @@ keep pydantic's text, and answer a 404 page from `again` when the status is 404.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from huitian.auth.enums import Role
-from huitian.auth.service import Principal
 from huitian.errors import DomainError, NotFound
-from huitian.units import service as units_service
-from huitian.web.web import error_message, page, to_login, validation_message
+from huitian.web.pages import error_message, page, to_login, validation_message
 
 T = TypeVar("T")
+Principal = Any  # the signed-in user as the route's auth dependency gives it (anything with a .role)
 Failure = ValidationError | DomainError
 
 # The admin console's sections, in the order of its menu: (path, title, what it is for).
@@ -83,7 +81,7 @@ def refused(request: Request, principal: Principal | None) -> Response | None:
     """None for an admin; else the login redirect (anonymous) or a 403 page (any other role)."""
     if principal is None:
         return to_login(request)
-    if principal.role != Role.ADMIN:
+    if principal.role != "admin":  # auth's Role.ADMIN (a StrEnum)
         return page(request, "error.html", principal, {"message": "系统管理页面仅供系统管理员使用。"}, 403)
     return None
 
@@ -171,13 +169,3 @@ def admin_page(
     """An admin template with the console's menu; `errors` and `values` default to empty."""
     ctx = {"sections": SECTIONS, "errors": {}, "values": {}, **(context or {})}
     return page(request, f"admin/{name}", principal, ctx, status_code=status_code)
-
-
-def unit_options(session: Session, blank: str = "(无)") -> list[tuple[str, str]]:
-    """("", blank) then every unit as (code, "name(code)"), for a <select>; inactive units are marked
-    (a user may still belong to one; the services refuse them where they must)."""
-    units = [
-        (u.code, f"{u.name}({u.code})" + ("(已停用)" if not u.active else ""))
-        for u in units_service.list_units(session)
-    ]
-    return [("", blank), *units]

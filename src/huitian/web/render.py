@@ -8,8 +8,11 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from huitian.auth.enums import Role
+from huitian.config import get_settings
 from huitian.orders.enums import (
     Action,
     AssignmentRole,
@@ -21,9 +24,7 @@ from huitian.orders.enums import (
     Priority,
     Satisfaction,
 )
-from huitian.sla import service as sla_service
 from huitian.sla.enums import Deadline, TimeLimitClass
-from huitian.units.service import UnitInfo
 
 # The pages' words that do not come from an enum's .label, in one table (English can follow).
 TEXT = {
@@ -96,7 +97,7 @@ def local(value: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
             return value
     if value.tzinfo is None:
         return value.strftime(fmt)
-    return value.astimezone(sla_service.local_tz()).strftime(fmt)
+    return value.astimezone(ZoneInfo(get_settings().timezone)).strftime(fmt)  # as sla's local_tz()
 
 
 def label_of(enum: type[StrEnum], value: str | None) -> str:
@@ -115,7 +116,8 @@ def yes_no(value: bool | None) -> str:
     return TEXT["yes"] if value else TEXT["no"]
 
 
-def unit_name(units: dict[int, UnitInfo], code: str | None) -> str:
+def unit_name(units: dict[int, Any], code: str | None) -> str:
+    """The name of the unit `code` in units_service.directory()'s {id: UnitInfo}; the code if unknown."""
     if not code:
         return ""
     for info in units.values():

@@ -6,12 +6,11 @@ the order page's map and deadline history. Reads only; every change goes through
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from huitian.areas import service as areas_service
 from huitian.auth.service import Principal
 from huitian.db import utcnow
 from huitian.duplicates import service as duplicates_service
@@ -19,10 +18,9 @@ from huitian.intelligence import service as intelligence_service
 from huitian.kpi import service as kpi_service
 from huitian.orders import flows
 from huitian.orders import service as orders_service
-from huitian.orders.enums import HANDLING_STATUSES, AssignmentRole, AssignmentStatus, EventKind, OrderStatus
+from huitian.orders.enums import HANDLING_STATUSES, AssignmentRole, AssignmentStatus, OrderStatus
 from huitian.orders.models import Assignment, Order
-from huitian.orders.schemas import OrderRead, OrderSummary
-from huitian.sla import service as sla_service
+from huitian.orders.schemas import OrderSummary
 from huitian.units import service as units_service
 
 # A deadline closer than this is "due soon" (the inbox colours it; console.js keeps it current).
@@ -218,68 +216,3 @@ def desk(session: Session, *, principal: Principal, status: OrderStatus) -> tupl
             )
         )
     return out, total
-
-
-# --- order page ------------------------------------------------------------------------------------
-
-
-def map_data(session: Session, *, order: OrderRead) -> dict | None:
-    """The point and the geometry of its finest area (the grid), as GeoJSON for the page's map."""
-    if order.lat is None or order.lon is None:
-        return None
-    features = []
-    if order.area_path:
-        code = [c for c in order.area_path.split("/") if c][-1]
-        try:
-            area = areas_service.get_by_code(session, code=code)
-        except Exception:  # noqa: BLE001 - an area removed since: the point alone
-            area = None
-        if area is not None and area.geometry:
-            features.append(
-                {
-                    "type": "Feature",
-                    "geometry": area.geometry,
-                    "properties": {"kind": "area", "name": area.name},
-                }
-            )
-    features.append(
-        {
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [order.lon, order.lat]},
-            "properties": {"kind": "order", "name": order.title},
-        }
-    )
-    return {"type": "FeatureCollection", "features": features}
-
-
-@dataclass
-class DeadlineChange:
-    at: datetime
-    what: str  # the event's label
-    before: str | None
-    after: str | None
-    reason: str | None
-
-
-def deadline_changes(order: OrderRead) -> list[DeadlineChange]:
-    """The events that moved the reply deadline: approved extensions and reopenings (a new round)."""
-    out = []
-    for e in order.events:
-        p = e.payload or {}
-        if e.kind == EventKind.DECIDE_EXTENSION and p.get("approve"):
-            out.append(
-                DeadlineChange(e.created_at, e.label, p.get("reply_due_before"), p.get("reply_due"), None)
-            )
-        elif e.kind == EventKind.REOPEN:
-            out.append(DeadlineChange(e.created_at, e.label, None, None, p.get("reason")))
-    return out
-
-
-def days_off(session: Session, *, start: datetime | None, end: datetime | None) -> list[tuple[date, bool]]:
-    """The calendar's exceptions (holidays, make-up working days) between two instants, local dates."""
-    if start is None or end is None:
-        return []
-    tz = sla_service.local_tz()
-    first, last = start.astimezone(tz).date(), end.astimezone(tz).date()
-    exceptions = sla_service.rules(session).exceptions
-    return sorted((d, w) for d, w in exceptions.items() if first <= d <= last)
