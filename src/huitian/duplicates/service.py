@@ -14,29 +14,16 @@ import threading
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from huitian.auth.service import Principal
 from huitian.errors import Forbidden
 from huitian.intelligence.duplicates import REASON_LABELS, Candidate, DuplicateIndex, Item
+from huitian.orders import queries as orders_queries
 from huitian.orders import service as orders_service
-from huitian.orders.enums import OPEN_STATUSES
-from huitian.orders.models import Order
+from huitian.orders.queries import Order
 
 TTL_S = 600.0
-_COLUMNS = (
-    Order.id,
-    Order.title,
-    Order.description,
-    Order.created_at,
-    Order.lat,
-    Order.lon,
-    Order.area_path,
-    Order.asset_id,
-    Order.citizen_phone,
-)
-_OPEN = [s.value for s in OPEN_STATUSES]
 
 
 @dataclass
@@ -105,15 +92,13 @@ def index_for(session: Session, *, now: float | None = None) -> DuplicateIndex:
     with _lock:
         entry = _indexes.get(key)
         if entry is None or now - entry.built_at > TTL_S:
-            rows = session.execute(select(*_COLUMNS).where(Order.status.in_(_OPEN)).order_by(Order.id)).all()
+            rows = orders_queries.open_texts(session)
             entry = _Entry(
                 DuplicateIndex.build([item_of(r) for r in rows], background=background_texts()), now
             )
             _indexes[key] = entry
         index = entry.index
-        fresh = session.execute(
-            select(*_COLUMNS).where(Order.id > index.max_id, Order.status.in_(_OPEN)).order_by(Order.id)
-        ).all()
+        fresh = orders_queries.open_texts(session, after_id=index.max_id)
         index.add(item_of(r) for r in fresh)
     return index
 
@@ -135,13 +120,7 @@ def find_duplicates(
     found = index.candidates(item_of(order), limit=limit * 2, threshold=threshold)
     if not found:
         return order, []
-    rows = session.scalars(
-        select(Order).where(
-            Order.id.in_([c.id for c in found]),
-            Order.status.in_(_OPEN),
-            orders_service.scope_clause(principal),
-        )
-    ).all()
+    rows = orders_queries.open_visible(session, principal=principal, ids=[c.id for c in found])
     by_id = {o.id: o for o in rows}
     for c in found:
         if c.id not in by_id:

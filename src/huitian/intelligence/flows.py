@@ -11,7 +11,7 @@ from huitian.auth.service import SYSTEM
 from huitian.intelligence import service as intelligence_service
 from huitian.orders import flows as orders_flows
 from huitian.orders.enums import Action, OrderType
-from huitian.orders.models import Order
+from huitian.orders.queries import Order
 from huitian.orders.schemas import ActionRequest
 
 

@@ -11,14 +11,12 @@ against a gazetteer built from the active areas (地名匹配), `areas.service.p
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from huitian.areas import service as areas_service
 from huitian.auth.service import SYSTEM
+from huitian.orders import queries as orders_queries
 from huitian.orders import service as orders_service
-from huitian.orders.enums import EventKind
-from huitian.orders.models import Order
 
 POINT, ADDRESS, NONE = "point", "address", "none"
 
@@ -37,12 +35,7 @@ def place_unplaced(session: Session, *, batch: int = 2000, after_id: int = 0) ->
     placed = 0
     last = after_id
     while True:
-        rows = session.execute(
-            select(Order.id, Order.address, Order.description)
-            .where(Order.id > last, Order.area_id.is_(None), Order.lat.is_(None))
-            .order_by(Order.id)
-            .limit(batch)
-        ).all()
+        rows = orders_queries.unplaced(session, after_id=last, limit=batch)
         if not rows:
             return placed
         last = rows[-1].id
@@ -51,21 +44,6 @@ def place_unplaced(session: Session, *, batch: int = 2000, after_id: int = 0) ->
             where = areas_service.place_text(session, address=r.address, description=r.description)
             if where is not None:
                 found[r.id] = where
-        if not found:
-            continue
-        for order in session.scalars(select(Order).where(Order.id.in_(found)).order_by(Order.id)):
-            if order.area_id is not None:
-                continue
-            order.area_id, order.area_path = found[order.id]
-            orders_service.add_event(
-                session,
-                order=order,
-                kind=EventKind.NOTE,
-                principal=SYSTEM,
-                payload={
-                    "text": "按地址文字定位(地名匹配)",
-                    "placed": {"area_path": order.area_path, "source": ADDRESS},
-                },
-            )
-            placed += 1
-        session.flush()
+        placed += orders_service.place_orders(
+            session, areas=found, principal=SYSTEM, text="按地址文字定位(地名匹配)", source=ADDRESS
+        )

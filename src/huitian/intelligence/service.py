@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import false, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -37,8 +37,8 @@ from huitian.dispatch.enums import RouteReason
 from huitian.errors import NotFound, Unprocessable
 from huitian.intelligence.classifier import TextClassifier, score_predictions
 from huitian.intelligence.models import IntelligenceSetting, ModelVersion, Suggestion, TrainingRun
-from huitian.orders.enums import OrderStatus
-from huitian.orders.models import Order
+from huitian.orders import queries as orders_queries
+from huitian.orders.queries import Order
 from huitian.units import service as units_service
 
 CATEGORY = "category"
@@ -73,17 +73,10 @@ def unit_text(title: str | None, description: str | None, place: list[str]) -> s
 def training_rows(session: Session, *, target: str = CATEGORY) -> tuple[list[str], list[str]]:
     """(texts, labels) of the closed orders: for "category", those whose category is a third-level one
     (label: its code); for "unit", those with a lead unit (label: the unit's code, text with place).
-
-    Reads the orders table directly: orders.service has no export for training yet (see the report);
-    this is the one place that does, and it only reads."""
-    closed = Order.status == OrderStatus.CLOSED.value
+    The orders come from orders.queries."""
     if target == UNIT:
         units = {i: u.code for i, u in units_service.directory(session).items()}
-        rows = session.execute(
-            select(Order.title, Order.description, Order.area_path, Order.lead_unit_id)
-            .where(closed, Order.lead_unit_id.is_not(None))
-            .order_by(Order.id)
-        ).all()
+        rows = orders_queries.closed_with_lead_unit(session)
         places = {p: areas_service.names_on_path(session, path=p) for p in {r.area_path for r in rows} if p}
         rows = [r for r in rows if r.lead_unit_id in units]
         return (
@@ -91,11 +84,7 @@ def training_rows(session: Session, *, target: str = CATEGORY) -> tuple[list[str
             [units[r.lead_unit_id] for r in rows],
         )
     leaf = {c.id: c.code for c in categories_service.list_categories(session, level=3)}
-    rows = session.execute(
-        select(Order.title, Order.description, Order.category_id)
-        .where(closed, Order.category_id.in_(leaf) if leaf else false())
-        .order_by(Order.id)
-    ).all()
+    rows = orders_queries.closed_in_categories(session, category_ids=leaf)
     return [order_text(r.title, r.description) for r in rows], [leaf[r.category_id] for r in rows]
 
 
@@ -109,14 +98,15 @@ def corrections(session: Session) -> list[tuple[int, str, str]]:
     )
     codes = categories_service.codes_by_id(session)
     rows = session.execute(
-        select(Suggestion.order_id, Suggestion.category_code, Order.category_id)
+        select(Suggestion.order_id, Suggestion.category_code)
         .join(latest, latest.c.sid == Suggestion.id)
-        .join(Order, Order.id == Suggestion.order_id)
-        .where(Suggestion.category_code.is_not(None), Order.category_id.is_not(None))
+        .where(Suggestion.category_code.is_not(None))
     ).all()
+    finals = orders_queries.final_fields(session, ids=[r.order_id for r in rows])
     out = []
-    for order_id, suggested, category_id in rows:
-        final = codes.get(category_id)
+    for order_id, suggested in rows:
+        now = finals.get(order_id)
+        final = codes.get(now.category_id) if now is not None and now.category_id is not None else None
         if final is not None and final != suggested:
             out.append((order_id, suggested, final))
     return out
@@ -132,16 +122,18 @@ def unit_corrections(session: Session) -> list[tuple[int, str, str]]:
     )
     units = {i: u.code for i, u in units_service.directory(session).items()}
     rows = session.execute(
-        select(Suggestion.order_id, Suggestion.unit_code, Order.lead_unit_id)
+        select(Suggestion.order_id, Suggestion.unit_code)
         .join(latest, latest.c.sid == Suggestion.id)
-        .join(Order, Order.id == Suggestion.order_id)
-        .where(Suggestion.unit_code.is_not(None), Order.lead_unit_id.is_not(None))
+        .where(Suggestion.unit_code.is_not(None))
     ).all()
-    return [
-        (order_id, suggested, units[unit_id])
-        for order_id, suggested, unit_id in rows
-        if unit_id in units and units[unit_id] != suggested
-    ]
+    finals = orders_queries.final_fields(session, ids=[r.order_id for r in rows])
+    out = []
+    for order_id, suggested in rows:
+        now = finals.get(order_id)
+        unit_id = now.lead_unit_id if now is not None else None
+        if unit_id is not None and unit_id in units and units[unit_id] != suggested:
+            out.append((order_id, suggested, units[unit_id]))
+    return out
 
 
 # --- training and versions ------------------------------------------------------------------------------
@@ -249,13 +241,10 @@ STALE_RUN_S = 3600
 
 def training_count(session: Session, *, target: str) -> int:
     """How many rows `training_rows` would give now (a count, for deciding whether to retrain)."""
-    closed = Order.status == OrderStatus.CLOSED.value
     if target == UNIT:
-        where = [closed, Order.lead_unit_id.is_not(None)]
-    else:
-        leaf = [c.id for c in categories_service.list_categories(session, level=3)]
-        where = [closed, Order.category_id.in_(leaf) if leaf else false()]
-    return session.scalar(select(func.count()).select_from(Order).where(*where)) or 0
+        return orders_queries.count_closed_with_lead_unit(session)
+    leaf = [c.id for c in categories_service.list_categories(session, level=3)]
+    return orders_queries.count_closed_in_categories(session, category_ids=leaf)
 
 
 def retrain_min_new(session: Session) -> int:

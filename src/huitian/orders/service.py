@@ -599,6 +599,34 @@ def active_assignment(
     return None
 
 
+# --- placing orders without an area ---------------------------------------------------------------
+
+
+def place_orders(
+    session: Session, *, areas: dict[int, tuple[int, str]], principal: Principal, text: str, source: str
+) -> int:
+    """Give each order of `areas` (order id → (area id, area path)) that still has no area that area, with a
+    `note` event by `principal` carrying `text` and {"placed": {"area_path", "source"}}; an order that has an
+    area by now is left alone, without an event. The number placed. Flushes, never commits."""
+    if not areas:
+        return 0
+    placed = 0
+    for order in session.scalars(select(Order).where(Order.id.in_(list(areas))).order_by(Order.id)):
+        if order.area_id is not None:
+            continue
+        order.area_id, order.area_path = areas[order.id]
+        add_event(
+            session,
+            order=order,
+            kind=EventKind.NOTE,
+            principal=principal,
+            payload={"text": text, "placed": {"area_path": order.area_path, "source": source}},
+        )
+        placed += 1
+    session.flush()
+    return placed
+
+
 # --- reads ----------------------------------------------------------------------------------------
 
 
