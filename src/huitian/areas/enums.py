@@ -2,16 +2,14 @@
 
 from enum import StrEnum
 
+from huitian.lib.vocab import Vocabulary
 
-class AreaLevel(StrEnum):
-    DISTRICT = "district"
-    STREET = "street"
-    COMMUNITY = "community"
-    GRID = "grid"
 
-    @property
-    def label(self) -> str:
-        return {"district": "区", "street": "街道/镇", "community": "社区", "grid": "网格"}[self.value]
+class AreaLevel(Vocabulary):
+    DISTRICT = ("district", "区")
+    STREET = ("street", "街道/镇")
+    COMMUNITY = ("community", "社区")
+    GRID = ("grid", "网格")
 
     @property
     def depth(self) -> int:

@@ -8,7 +8,8 @@ county (6) + major class (2) + minor class (2) + serial (6), e.g. 11011401060000
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
+
+from huitian.lib.vocab import Vocabulary
 
 COUNTY = "110114"  # 昌平区: every part in Huitian is coded under this county
 
@@ -71,17 +72,8 @@ PART_CLASSES: dict[str, PartClass] = {
 }
 
 
-class AssetStatus(StrEnum):
-    IN_SERVICE = "in_service"
-    DAMAGED = "damaged"
-    UNDER_REPAIR = "under_repair"
-    RETIRED = "retired"
-
-    @property
-    def label(self) -> str:
-        return {
-            "in_service": "正常使用",
-            "damaged": "损坏",
-            "under_repair": "维修中",
-            "retired": "已停用",
-        }[self.value]
+class AssetStatus(Vocabulary):
+    IN_SERVICE = ("in_service", "正常使用")
+    DAMAGED = ("damaged", "损坏")
+    UNDER_REPAIR = ("under_repair", "维修中")
+    RETIRED = ("retired", "已停用")

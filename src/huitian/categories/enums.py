@@ -1,13 +1,9 @@
 """Vocabularies of the request taxonomy (the levels)."""
 
-from enum import IntEnum
+from huitian.lib.vocab import IntVocabulary
 
 
-class CategoryLevel(IntEnum):
-    FIRST = 1
-    SECOND = 2
-    THIRD = 3
-
-    @property
-    def label(self) -> str:
-        return {1: "一级分类", 2: "二级分类", 3: "三级分类"}[self.value]
+class CategoryLevel(IntVocabulary):
+    FIRST = (1, "一级分类")
+    SECOND = (2, "二级分类")
+    THIRD = (3, "三级分类")

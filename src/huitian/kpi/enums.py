@@ -1,48 +1,27 @@
 """Vocabularies of assessment: group kinds, measures, tiers, and the tunable figures' defaults."""
 
-from enum import StrEnum
+from huitian.lib.vocab import Vocabulary
 
 
-class GroupBy(StrEnum):
-    STREET = "street"
-    UNIT = "unit"
-    COMMUNITY = "community"
-    CATEGORY = "category"
-
-    @property
-    def label(self) -> str:
-        return {"street": "街道/镇", "unit": "承办单位", "community": "社区", "category": "一级分类"}[
-            self.value
-        ]
+class GroupBy(Vocabulary):
+    STREET = ("street", "街道/镇")
+    UNIT = ("unit", "承办单位")
+    COMMUNITY = ("community", "社区")
+    CATEGORY = ("category", "一级分类")
 
 
-class Measure(StrEnum):
-    RESPONSE = "response"
-    RESOLUTION = "resolution"
-    SATISFACTION = "satisfaction"
-    EXCLUDED = "excluded"
-
-    @property
-    def label(self) -> str:
-        return {
-            "response": "响应率",
-            "resolution": "解决率",
-            "satisfaction": "满意率",
-            "excluded": "不纳入考核",
-        }[self.value]
+class Measure(Vocabulary):
+    RESPONSE = ("response", "响应率")
+    RESOLUTION = ("resolution", "解决率")
+    SATISFACTION = ("satisfaction", "满意率")
+    EXCLUDED = ("excluded", "不纳入考核")
 
 
-class Tier(StrEnum):
-    ADVANCED = "advanced"
-    PROGRESS = "progress"
-    RECTIFY = "rectify"
-    GOVERNANCE = "governance"
-
-    @property
-    def label(self) -> str:
-        return {"advanced": "先进类", "progress": "进步类", "rectify": "整改类", "governance": "治理类"}[
-            self.value
-        ]
+class Tier(Vocabulary):
+    ADVANCED = ("advanced", "先进类")
+    PROGRESS = ("progress", "进步类")
+    RECTIFY = ("rectify", "整改类")
+    GOVERNANCE = ("governance", "治理类")
 
 
 # Tunable figures (kept as rows of kpi_settings; these are the values when no row exists).

@@ -2,21 +2,14 @@
 
 from enum import StrEnum
 
+from huitian.lib.vocab import Vocabulary
 
-class TimeLimitClass(StrEnum):
-    EMERGENCY = "emergency"
-    UTILITY = "utility"
-    ORDINARY = "ordinary"
-    COMPLEX = "complex"
 
-    @property
-    def label(self) -> str:
-        return {
-            "emergency": "紧急(2小时)",
-            "utility": "水电气热(24小时)",
-            "ordinary": "一般(7个工作日)",
-            "complex": "疑难复杂(15个工作日)",
-        }[self.value]
+class TimeLimitClass(Vocabulary):
+    EMERGENCY = ("emergency", "紧急(2小时)")
+    UTILITY = ("utility", "水电气热(24小时)")
+    ORDINARY = ("ordinary", "一般(7个工作日)")
+    COMPLEX = ("complex", "疑难复杂(15个工作日)")
 
 
 class PolicyCode(StrEnum):
@@ -30,26 +23,18 @@ class PolicyCode(StrEnum):
     CONTACT = "contact"
 
 
-class LimitUnit(StrEnum):
-    HOURS = "hours"
-    WORKING_DAYS = "working_days"
-
-    @property
-    def label(self) -> str:
-        return {"hours": "小时", "working_days": "工作日"}[self.value]
+class LimitUnit(Vocabulary):
+    HOURS = ("hours", "小时")
+    WORKING_DAYS = ("working_days", "工作日")
 
 
-class Deadline(StrEnum):
+class Deadline(Vocabulary):
     """Deadlines an order carries; each can be missed once per handling round."""
 
-    ACCEPT = "accept"
-    CONTACT = "contact"
-    REPLY = "reply"
+    ACCEPT = ("accept", "签收")
+    CONTACT = ("contact", "联系群众")
+    REPLY = ("reply", "办理答复")
 
     @property
     def bit(self) -> int:
         return {"accept": 1, "contact": 2, "reply": 4}[self.value]
-
-    @property
-    def label(self) -> str:
-        return {"accept": "签收", "contact": "联系群众", "reply": "办理答复"}[self.value]
