@@ -49,6 +49,7 @@ from huitian.demo.mixes import (
 from huitian.orders.enums import (
     AssignmentRole,
     AssignmentStatus,
+    CallbackVia,
     Channel,
     EventKind,
     OrderStatus,
@@ -311,6 +312,7 @@ class OrderSim:
             accept_due=ctx.due(self.t, PolicyCode.ACCEPT),
             contact_due=ctx.due(self.t, PolicyCode.CONTACT),
         )
+        row["escalated"] &= ~(Deadline.ACCEPT.bit | Deadline.CONTACT.bit)  # a new round: its own misses count
 
     def dispatch(self, t: datetime, unit: int, *, by: tuple | None = None) -> None:
         self.at(t)
@@ -480,7 +482,7 @@ class OrderSim:
                 "resolved": resolved,
                 "satisfaction": satisfaction.value,
                 "comment": self.ctx.rng.choice(CALLBACK_COMMENTS) or None,
-                "via": "hotline",
+                "via": CallbackVia.PHONE.value,  # the centre calls the resident back
             },
             S.REPLIED.value,
         )
