@@ -90,12 +90,8 @@ FILED = {  # the row as the door filed it; the rest is what the events make of i
 
 
 def _request(kind: str, payload: dict[str, Any], version: int) -> ActionRequest:
-    """The action the event records, as a client would have sent it."""
+    """The action the event records, as a client would have sent it (its payload names the fields)."""
     fields = {k: payload[k] for k in ActionRequest.model_fields if k in payload and k != "action"}
-    if kind == Action.DISPATCH or kind == Action.ARBITRATE or kind == Action.ADD_CO_UNIT:
-        fields["unit"] = payload["unit"]
-    fields.pop("priority", None)  # the demo never changes the priority or the category
-    fields.pop("category_code", None)
     return ActionRequest(action=Action(kind), version=version, **fields)
 
 
