@@ -34,7 +34,8 @@ from huitian.auth import service as auth_service
 from huitian.auth.models import User
 from huitian.categories.models import Category
 from huitian.demo import catalog
-from huitian.demo.lifecycle import Ctx, Cut, OrderSim, live, plan_order
+from huitian.demo.life import live, plan_order
+from huitian.demo.lifecycle import Ctx, Cut, OrderSim
 from huitian.demo.mixes import (
     CHANNEL_WEIGHTS,
     HOUR_WEIGHTS,
