@@ -262,6 +262,7 @@ class EventKind(StrEnum):
     MARK_UNREASONABLE = "mark_unreasonable"
     CLOSE = "close"
     OVERDUE = "overdue"
+    ASSET_LINKED = "asset_linked"
 
     @property
     def label(self) -> str:
@@ -274,4 +275,5 @@ EVENT_LABELS = {a.value: a.label for a in Action} | {
     "merged_in": "合并入本单",
     "reply_forwarded": "主单答复已转告来电人",
     "overdue": "超时预警升级",
+    "asset_linked": "关联城市部件",
 }
