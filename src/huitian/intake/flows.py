@@ -19,6 +19,7 @@ from huitian.auth.service import Principal
 from huitian.errors import DomainError
 from huitian.intelligence import flows as intelligence_flows
 from huitian.orders import service as orders_service
+from huitian.orders.enums import EventKind
 from huitian.orders.schemas import OrderCreate
 
 
@@ -39,11 +40,13 @@ def receive(
     items: list[tuple[OrderCreate, Principal]],
     now: datetime | None = None,
     asset_id: int | None = None,
+    note: str | None = None,
     triage: bool = True,
 ) -> list[Received | DomainError]:
     """File a group of orders: one result per item, in order, the Received order or the DomainError
     (403 for a channel or priority the principal may not use, 422 for a bad body) that kept it out; the
-    others are written all the same. `asset_id` links every order of the group to that city part.
+    others are written all the same. `asset_id` links every order of the group to that city part; `note`
+    adds a note event to each (where it came from), both before triage.
     `triage=False` for a door that settles the order itself at once (answered or closed on the call, or
     dispatched by rule to the part's maintaining unit)."""
     results: list[Received | DomainError] = [
@@ -57,6 +60,19 @@ def receive(
                 r.events.append(
                     orders_service.link_asset(
                         session, order=r.order, asset_id=asset_id, principal=principal, now=now
+                    )
+                )
+    if note:
+        for r, (_, principal) in zip(results, items, strict=True):
+            if isinstance(r, Received):
+                r.events.append(
+                    orders_service.add_event(
+                        session,
+                        order=r.order,
+                        kind=EventKind.NOTE,
+                        principal=principal,
+                        payload={"note": note},
+                        now=now,
                     )
                 )
     if triage and made:
@@ -73,11 +89,14 @@ def receive_one(
     principal: Principal,
     now: datetime | None = None,
     asset_id: int | None = None,
+    note: str | None = None,
     triage: bool = True,
 ) -> Received:
     """One order through the door (a page, the hotline, a warning): the Received order, or the
     DomainError raised."""
-    result = receive(session, items=[(data, principal)], now=now, asset_id=asset_id, triage=triage)[0]
+    result = receive(
+        session, items=[(data, principal)], now=now, asset_id=asset_id, note=note, triage=triage
+    )[0]
     if isinstance(result, DomainError):
         raise result
     return result

@@ -1,6 +1,7 @@
 """Phone pages of the intake channels: the resident's page `/m` (no login), its follow-up link
 `/m/t/{number}?k=…` (or the number with the phone's last four digits, posted to `/m/t/{number}`; failures
-limited per address and per number), and the grid worker's patrol report `/patrol`. Templates in
+limited per address and per number), the grid worker's patrol report `/patrol`, and the 扫码即诉 form's
+POST /p/{code} (the part page itself is assets/web.py's). Templates in
 web/templates/intake/.
 
 Plain forms that post back (multipart, for the photos): they work without JavaScript; web/static/intake.js
@@ -17,13 +18,17 @@ from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
 from huitian.areas import service as areas_service
+from huitian.assets import service as assets_service
+from huitian.assets import web as assets_web
 from huitian.auth.deps import OptionalPrincipal, SessionDep, WriteSessionDep
 from huitian.auth.enums import Role
 from huitian.config import get_settings
-from huitian.errors import DomainError, Unprocessable
+from huitian.errors import DomainError, NotFound, Unprocessable
 from huitian.intake import patrol as patrol_service
 from huitian.intake import photos as photos_service
 from huitian.intake import public as public_service
+from huitian.intake import qr as qr_service
+from huitian.orders import service as orders_service
 from huitian.orders.enums import Satisfaction
 from huitian.security import ratelimit
 from huitian.security.ratelimit import PUBLIC_FILING
@@ -309,3 +314,41 @@ def patrol_report(
         return _page(request, "intake/patrol.html", ctx, err.status_code)
     session.commit()
     return _page(request, "intake/patrol_done.html", {"number": done.number, "area": done.order.area_path})
+
+
+# --- 扫码即诉 (the form of the public part page, assets/web.py) --------------------------------------
+
+QR_FIELD_LABELS = {"description": "问题描述", "citizen_phone": "联系电话"}
+
+
+@router.post("/p/{code}", dependencies=[Depends(PUBLIC_FILING)])
+def file_from_part(
+    code: str,
+    request: Request,
+    session: WriteSessionDep,
+    description: str = Form(""),
+    citizen_phone: str = Form(""),
+) -> Response:
+    """扫码即诉: file an order about the part; it goes straight to the part's maintaining unit."""
+    try:
+        asset = assets_service.get_by_code(session, code=code)
+    except NotFound:
+        return assets_web.part_not_found(request, code)
+    try:
+        order = qr_service.file_request(
+            session, asset=asset, description=description, phone=citizen_phone.strip() or None
+        )
+    except ValidationError as exc:
+        session.rollback()
+        names = sorted(
+            {QR_FIELD_LABELS.get(str(e["loc"][0]), str(e["loc"][0])) for e in exc.errors() if e["loc"]}
+        )
+        ctx = assets_web.part_context(session, request, code) | {
+            "filed": None,
+            "error": "请检查:" + "、".join(names or ["填写内容"]),
+            "values": {"description": description, "citizen_phone": citizen_phone},
+        }
+        return assets_web.render_part(request, ctx, status_code=422)
+    number = orders_service.public_number(order)
+    session.commit()
+    return RedirectResponse(f"/p/{asset.code}?filed={number}", status_code=303)
