@@ -21,6 +21,7 @@ from huitian.auth import service as auth_service
 from huitian.config import Settings, get_settings
 from huitian.db import Database
 from huitian.errors import DomainError, document_error_bodies
+from huitian.intake import api as intake_api
 from huitian.lib import gctune, logredact
 from huitian.lib.groupcommit import GroupCommit
 from huitian.orders import api as orders_api
@@ -64,7 +65,7 @@ def create_app(
         task = asyncio.create_task(scheduler.run_forever(db)) if run_worker else None
         # New orders are written in groups (group commit): one writer on SQLite, several on PostgreSQL.
         app.state.order_intake = GroupCommit(
-            functools.partial(orders_api.create_batch, db), max_batch=64, workers=1 if db.is_sqlite else 4
+            functools.partial(intake_api.create_batch, db), max_batch=64, workers=1 if db.is_sqlite else 4
         )
         app.state.order_intake.start()
         if serving:
@@ -135,10 +136,11 @@ def create_app(
     async def _out_of_range(_: Request, exc: Exception) -> JSONResponse:
         return JSONResponse({"detail": "a number in the request is out of range"}, status_code=422)
 
-    # Every domain's api.py is mounted (orders first: its routes are the busiest, and routes are matched
-    # in order); a new domain needs no edit here.
+    # Every domain's api.py is mounted (new orders, then orders first: their routes are the busiest, and
+    # routes are matched in order); a new domain needs no edit here.
     import huitian.models  # noqa: F401 - every table is known before the first request
 
+    app.include_router(intake_api.orders_router)  # POST /api/v1/orders: new orders (intake.flows.receive)
     for module in [orders_api, *(m for m in domains.modules("api") if m is not orders_api)]:
         app.include_router(module.router)
     for module in domains.modules("web"):

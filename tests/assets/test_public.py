@@ -6,6 +6,7 @@ import re
 
 from huitian.assets import service as assets_service
 from huitian.assets.schemas import AssetCreate
+from huitian.intake import qr as qr_service
 from huitian.orders.models import Assignment, Order
 from tests.factories import IN_G1
 from tests.helpers import NAME, PHONE
@@ -63,9 +64,7 @@ def test_the_public_page_shows_the_part_and_its_open_orders_without_personal_dat
     make_part(db)
     with db.write() as s:
         asset = assets_service.get_by_code(s, code=CODE)
-        order = assets_service.file_request(
-            s, asset=asset, description=f"灯杆倾斜快倒了,我是{NAME}", phone=PHONE
-        )
+        order = qr_service.file_request(s, asset=asset, description=f"灯杆倾斜快倒了,我是{NAME}", phone=PHONE)
         s.commit()
         number = f"{order.id:08d}"
     r = client.get(f"/p/{CODE}")  # no login
@@ -116,8 +115,6 @@ def test_a_blank_description_is_refused_and_nothing_is_filed(client, db):
 def test_a_part_without_a_maintainer_waits_for_the_hotline_to_dispatch(db):
     make_part(db, unit=None)
     with db.write() as s:
-        order = assets_service.file_request(
-            s, asset=assets_service.get_by_code(s, code=CODE), description="坏了"
-        )
+        order = qr_service.file_request(s, asset=assets_service.get_by_code(s, code=CODE), description="坏了")
         s.commit()
         assert (order.status, order.lead_unit_id) == ("received", None)

@@ -65,7 +65,7 @@ def test_the_list_filters_pages_and_maps_only_the_parts_in_scope(db, as_user):
 def test_the_part_page_shows_facts_orders_history_and_the_qr_label(db, as_user, api):
     code = make(db, unit="ST1")
     order = api.create("operator", description="路灯不亮")
-    with db.write() as s:  # as 扫码即诉 links it (assets.service.file_request)
+    with db.write() as s:  # as 扫码即诉 links it (intake.qr.file_request)
         s.get(Order, order["id"]).asset_id = s.scalar(select(Asset.id).where(Asset.code == code))
         s.commit()
     page = as_user("operator").get(f"/assets/{code}")

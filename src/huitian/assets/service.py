@@ -22,15 +22,12 @@ from huitian.assets.enums import COUNTY, MAJOR_CLASSES, PART_CLASSES, AssetStatu
 from huitian.assets.models import Asset
 from huitian.assets.schemas import AssetCreate, AssetRead, ImportReport, RowError
 from huitian.auth.enums import Role
-from huitian.auth.service import SYSTEM, Principal
+from huitian.auth.service import Principal
 from huitian.db import utcnow
 from huitian.errors import BadRequest, Conflict, NotFound, Unprocessable
 from huitian.lib import xlsx
-from huitian.orders import flows
-from huitian.orders import service as orders_service
-from huitian.orders.enums import OPEN_STATUSES, Action, Channel, OrderStatus, OrderType
+from huitian.orders.enums import OPEN_STATUSES, OrderStatus
 from huitian.orders.models import Order
-from huitian.orders.schemas import ActionRequest, OrderCreate
 from huitian.units import service as units_service
 
 CODE_RE = re.compile(r"^\d{16}$")
@@ -559,35 +556,6 @@ def open_orders(session: Session, *, asset: Asset, limit: int = 20) -> tuple[lis
         select(Order.created_at, Order.status).where(where).order_by(Order.created_at.desc()).limit(limit)
     ).all()
     return [PublicOrder(r.created_at, OrderStatus(r.status).label) for r in rows], total
-
-
-def file_request(
-    session: Session, *, asset: Asset, description: str, phone: str | None = None, now: datetime | None = None
-) -> Order:
-    """扫码即诉: an order about the part (channel qr, the part's place, asset_id set), filed by the anonymous
-    public principal and, by rule, dispatched at once by the system to the part's maintaining unit as lead.
-    A part with no (active) maintaining unit leaves the order in `received` for the hotline to dispatch.
-    Raises pydantic's ValidationError for a blank description or a malformed phone number."""
-    cls = PART_CLASSES.get(asset.class_code)
-    label = cls.label if cls else "城市部件"
-    data = OrderCreate(
-        type=OrderType.COMPLAINT,
-        description=description,
-        title=f"{label}:{description.strip().splitlines()[0] if description.strip() else ''}"[:30],
-        lat=asset.lat,
-        lon=asset.lon,
-        address=f"{label} {asset.name}(部件编码 {asset.code})"[:300],
-        citizen_phone=phone or None,
-        channel=Channel.QR,
-    )
-    order = orders_service.create_order(session, data=data, principal=QR_PUBLIC, now=now).order
-    order.asset_id = asset.id
-    session.flush()
-    unit = units_service.get(session, unit_id=asset.unit_id) if asset.unit_id else None
-    if unit is not None and unit.active:
-        req = ActionRequest(action=Action.DISPATCH, version=order.version, unit=unit.code)
-        flows.perform(session, order=order, principal=SYSTEM, req=req, now=now)
-    return order
 
 
 def base_url(*, configured: str | None, request_base: str) -> str:

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
@@ -24,8 +24,6 @@ from huitian.auth.enums import Role
 from huitian.auth.service import Principal
 from huitian.config import get_settings
 from huitian.errors import DomainError, Forbidden, NotFound, Unprocessable
-from huitian.orders import service as orders_service
-from huitian.security.ratelimit import PUBLIC_FILING
 from huitian.units import service as units_service
 from huitian.web import pages as web_pages
 from huitian.web import render
@@ -34,8 +32,6 @@ router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent.parent / "web" / "templates")
 templates.env.filters.update(render.JINJA_FILTERS)
 templates.env.globals.update(render.JINJA_GLOBALS)
-
-FIELD_LABELS = {"description": "问题描述", "citizen_phone": "联系电话"}
 
 
 def _page(request: Request, name: str, principal: Principal | None, ctx: dict, status_code: int = 200):
@@ -46,7 +42,7 @@ def _page(request: Request, name: str, principal: Principal | None, ctx: dict, s
     return templates.TemplateResponse(request, name, base | ctx, status_code=status_code)
 
 
-def _part_context(session, request: Request, code: str) -> dict:
+def part_context(session, request: Request, code: str) -> dict:
     asset = assets_service.get_by_code(session, code=code)
     view = assets_service.read(session, asset=asset)
     orders, open_total = assets_service.open_orders(session, asset=asset)
@@ -60,7 +56,7 @@ def _part_context(session, request: Request, code: str) -> dict:
     }
 
 
-def _not_found(request: Request, code: str) -> HTMLResponse:
+def part_not_found(request: Request, code: str) -> HTMLResponse:
     ctx = {"message": f"未找到编码为 {code} 的城市部件。请核对标牌上的编码,或拨打 12345 反映。"}
     return _page(request, "assets/missing.html", None, ctx, status_code=404)
 
@@ -69,44 +65,16 @@ def _not_found(request: Request, code: str) -> HTMLResponse:
 def part_page(code: str, request: Request, session: SessionDep, filed: str | None = None) -> HTMLResponse:
     """扫码即知: what the part is, who maintains it, its open orders; and the 扫码即诉 form."""
     try:
-        ctx = _part_context(session, request, code)
+        ctx = part_context(session, request, code)
     except NotFound:
-        return _not_found(request, code)
+        return part_not_found(request, code)
     ctx |= {"filed": filed if filed and filed.isdigit() else None, "error": None, "values": {}}
-    return _page(request, "assets/part.html", None, ctx)
+    return render_part(request, ctx)
 
 
-@router.post("/p/{code}", dependencies=[Depends(PUBLIC_FILING)])
-def file_from_part(
-    code: str,
-    request: Request,
-    session: WriteSessionDep,
-    description: str = Form(""),
-    citizen_phone: str = Form(""),
-) -> Response:
-    """扫码即诉: file an order about the part; it goes straight to the part's maintaining unit."""
-    try:
-        asset = assets_service.get_by_code(session, code=code)
-    except NotFound:
-        return _not_found(request, code)
-    try:
-        order = assets_service.file_request(
-            session, asset=asset, description=description, phone=citizen_phone.strip() or None
-        )
-    except ValidationError as exc:
-        session.rollback()
-        names = sorted(
-            {FIELD_LABELS.get(str(e["loc"][0]), str(e["loc"][0])) for e in exc.errors() if e["loc"]}
-        )
-        ctx = _part_context(session, request, code) | {
-            "filed": None,
-            "error": "请检查:" + "、".join(names or ["填写内容"]),
-            "values": {"description": description, "citizen_phone": citizen_phone},
-        }
-        return _page(request, "assets/part.html", None, ctx, status_code=422)
-    number = orders_service.public_number(order)
-    session.commit()
-    return RedirectResponse(f"/p/{asset.code}?filed={number}", status_code=303)
+def render_part(request: Request, ctx: dict, status_code: int = 200) -> HTMLResponse:
+    """The public part page with its 扫码即诉 form (its POST is intake/web.py's: the intake door)."""
+    return _page(request, "assets/part.html", None, ctx, status_code=status_code)
 
 
 # --- label sheets ----------------------------------------------------------------------------------

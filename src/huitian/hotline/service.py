@@ -18,6 +18,7 @@ from huitian.db import Database, utcnow
 from huitian.errors import Conflict, Forbidden, NotFound, Unprocessable
 from huitian.hotline.models import CallerLookup, KbEntry, OrderLink
 from huitian.hotline.schemas import AnswerAtOnce, KbEntryCreate, KbEntryRead, KbEntryUpdate, KbHit
+from huitian.intake import flows as intake_flows
 from huitian.lib.phone import is_phone, normalise_phone
 from huitian.orders import flows
 from huitian.orders import service as orders_service
@@ -284,9 +285,10 @@ def take_call(
     close: ActionRequest | None = None,
     link_to: str | None = None,
 ) -> Order:
-    """A call taken at the hotline entry: the new order, closed at once with an Art. 11 outcome when the
-    operator chose one, and linked to the caller's earlier order on the same matter when asked."""
-    order = orders_service.create_order(session, data=data, principal=principal).order
+    """A call taken at the hotline entry: the new order (through intake.flows.receive: triaged unless the
+    operator closes it at once), closed at once with an Art. 11 outcome when the operator chose one, and
+    linked to the caller's earlier order on the same matter when asked."""
+    order = intake_flows.receive_one(session, data=data, principal=principal, triage=close is None).order
     session.flush()
     if close is not None:
         close.version = order.version
@@ -311,7 +313,8 @@ def answer_at_once(session: Session, *, principal: Principal, data: AnswerAtOnce
         category_code=data.category_code or entry.category_code,
         channel=Channel.HOTLINE,
     )
-    order = orders_service.create_order(session, data=body, principal=principal).order
+    # Through the one intake path; answered at once, so not triaged.
+    order = intake_flows.receive_one(session, data=body, principal=principal, triage=False).order
     session.flush()
     req = ActionRequest(action=Action.ANSWER, version=order.version, text=entry.answer)
     flows.perform(session, order=order, principal=principal, req=req)

@@ -8,7 +8,8 @@ Errors follow the spec, not the rest of the API: a list of {code, description} i
 format, with 400 (bad input), 403 (api_key missing or wrong) or 404 (unknown service, request, token,
 jurisdiction).
 
-Also here: the photos of an order, served to staff under /api/v1/orders/{ref}/photos in the order's own
+Also here: POST /api/v1/orders, the JSON door for new orders (group commit, through intake.flows.receive),
+and the photos of an order, served to staff under /api/v1/orders/{ref}/photos in the order's own
 scope (404 for anyone who cannot see the order)."""
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import re
 from collections.abc import Callable
 from datetime import datetime
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
@@ -31,14 +32,19 @@ from huitian.auth.deps import AdminPrincipal, CurrentPrincipal, SessionDep, Writ
 from huitian.auth.service import Principal
 from huitian.db import Database
 from huitian.errors import BadRequest, DomainError, NotFound
+from huitian.intake import flows as intake_flows
 from huitian.intake import open311
 from huitian.intake import photos as photos_service
 from huitian.intake import service as intake_service
 from huitian.lib.groupcommit import GroupCommit
-from huitian.security.ratelimit import OPEN311_FILING, TooMany
+from huitian.lib.http import model_response
+from huitian.orders import api as orders_api
+from huitian.orders.schemas import OrderCreate, OrderRead
+from huitian.security.ratelimit import OPEN311_FILING, PRINCIPAL_FILING, TooMany
 from huitian.sla import service as sla_service
 
 open311_router = APIRouter(prefix="/open311/v2", tags=["open311"])
+orders_router = APIRouter(prefix="/api/v1/orders", tags=["orders"])  # mounted first by app.py
 photos_router = APIRouter(prefix="/api/v1/orders", tags=["photos"])
 settings_router = APIRouter(prefix="/api/v1/open311", tags=["open311"])
 
@@ -142,6 +148,37 @@ def list_requests(fmt: str, request: Request) -> Response:
         return open311.render(fmt, "service_requests", [open311.request_doc(v) for v in found])
 
     return _answer(request, fmt, work)
+
+
+@orders_router.post("", response_model=OrderRead, status_code=201, dependencies=[Depends(PRINCIPAL_FILING)])
+async def create_order(body: OrderCreate, principal: CurrentPrincipal, request: Request) -> Response:
+    # Requests that arrive together are written in one transaction (see create_batch).
+    out = await request.app.state.order_intake.submit((body, principal))
+    return model_response(out, status_code=201)
+
+
+def create_batch(db: Database, items: list[tuple[OrderCreate, Principal]]) -> list[OrderRead | Exception]:
+    """The JSON route's transaction for a group of new orders: receive them (intake.flows.receive: write
+    them, triage them — auto-dispatch what the model is sure about, when the admin switched it on), build
+    each answer, commit once. If the group's transaction fails, each order is retried alone so one bad
+    request fails alone."""
+    try:
+        with db.write() as session:
+            results = intake_flows.receive(session, items=items)
+            out = [
+                r
+                if isinstance(r, Exception)
+                else orders_api.order_read(
+                    session, r.order, principal, events=None if r.dispatched else [r.event]
+                )
+                for r, (_, principal) in zip(results, items, strict=True)
+            ]
+            session.commit()
+            return out
+    except Exception as exc:
+        if len(items) == 1:
+            return [exc]
+    return [create_batch(db, [item])[0] for item in items]
 
 
 def _new_request(form: FormData | None, request: Request) -> intake_service.NewRequest:

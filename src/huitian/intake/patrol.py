@@ -13,6 +13,7 @@ from huitian.auth.enums import Role
 from huitian.auth.service import Principal
 from huitian.categories import service as categories_service
 from huitian.errors import Forbidden, NotFound, Unprocessable
+from huitian.intake import flows as intake_flows
 from huitian.intake import photos as photos_service
 from huitian.intake.photos import Photo
 from huitian.orders import service as orders_service
@@ -87,6 +88,6 @@ def report(
         category_code=category_code,
         channel=Channel.PATROL,
     )
-    order = orders_service.create_order(session, data=data, principal=principal, now=now).order
+    order = intake_flows.receive_one(session, data=data, principal=principal, now=now).order
     photos_service.attach(session, order_id=order.id, photos=photos)
     return Reported(order=order, number=orders_service.public_number(order))

@@ -38,6 +38,7 @@ from huitian.auth.service import SYSTEM, Principal
 from huitian.categories import service as categories_service
 from huitian.db import utcnow
 from huitian.errors import Conflict, NotFound, Unprocessable
+from huitian.intake import flows as intake_flows
 from huitian.intake import photos as photos_service
 from huitian.intake.models import PublicFiling
 from huitian.intake.photos import Photo
@@ -156,7 +157,7 @@ def file_request(
         channel=Channel.WEB,
         private=private,
     )
-    created = orders_service.create_order(session, data=data, principal=PUBLIC_RESIDENT, now=now)
+    created = intake_flows.receive_one(session, data=data, principal=PUBLIC_RESIDENT, now=now)
     order = created.order
     token = secrets.token_urlsafe(24)
     session.add(PublicFiling(order_id=order.id, token_hash=hash_token(token), created_at=now or utcnow()))

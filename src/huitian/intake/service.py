@@ -36,6 +36,7 @@ from huitian.categories import service as categories_service
 from huitian.categories.models import Category
 from huitian.db import cache_key, utcnow
 from huitian.errors import BadRequest, DomainError, Forbidden, NotFound, Unauthorized
+from huitian.intake import flows as intake_flows
 from huitian.intake.models import Open311Request
 from huitian.lib.privacy import mask_text
 from huitian.lib.ttlcache import TTLCache
@@ -270,7 +271,7 @@ def create_request(session: Session, *, req: NewRequest, principal: Principal) -
 def create_requests(session: Session, *, reqs: list[NewRequest]) -> list[Filed | DomainError]:
     """File many service requests at once (the POST route's group commit): each is checked (its api_key,
     then the spec and our rules) on its own, the good ones become orders through one
-    orders.service.create_orders call, and their Open311 extras go in with them. One result per request,
+    intake.flows.receive call (triaged), and their Open311 extras go in with them. One result per request,
     in order: the Filed request, or the DomainError that kept it out. Flushes."""
     results: list[Filed | DomainError | None] = [None] * len(reqs)
     good: list[tuple[int, OrderCreate, Open311Request, Principal]] = []
@@ -283,7 +284,7 @@ def create_requests(session: Session, *, reqs: list[NewRequest]) -> list[Filed |
             results[i] = exc
             continue
         good.append((i, data, extra, principal))
-    created = orders_service.create_orders(session, items=[(data, p) for _, data, _, p in good])
+    created = intake_flows.receive(session, items=[(data, p) for _, data, _, p in good])
     for (i, _, extra, principal), made in zip(good, created, strict=True):
         if isinstance(made, DomainError):
             results[i] = made

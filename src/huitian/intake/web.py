@@ -1,7 +1,9 @@
 """Phone pages of the intake channels: the resident's page `/m` (no login), its follow-up link
 `/m/t/{number}?k=…` (or the number with the phone's last four digits, posted to `/m/t/{number}`; failures
-limited per address and per number), and the grid worker's patrol report `/patrol`. Templates in
-web/templates/intake/.
+limited per address and per number), the grid worker's patrol report `/patrol`, and the 扫码即诉 form's
+POST /p/{code} (the part page itself is assets/web.py's), and the staff's new-order page `/orders/new`
+(registered before orders/web.py's `/orders/{ref}`: domains mount in name order). Every order filed here goes
+through intake.flows.receive. Templates in web/templates/intake/ (the new-order form: orders/new.html).
 
 Plain forms that post back (multipart, for the photos): they work without JavaScript; web/static/intake.js
 only fills the hidden lat/lon from the browser's location or a map pick and shows the category hint.
@@ -15,19 +17,29 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from huitian.areas import service as areas_service
+from huitian.assets import service as assets_service
+from huitian.assets import web as assets_web
 from huitian.auth.deps import OptionalPrincipal, SessionDep, WriteSessionDep
 from huitian.auth.enums import Role
+from huitian.auth.service import Principal
+from huitian.categories import service as categories_service
 from huitian.config import get_settings
-from huitian.errors import DomainError, Unprocessable
+from huitian.errors import DomainError, NotFound, Unprocessable
+from huitian.intake import flows as intake_flows
 from huitian.intake import patrol as patrol_service
 from huitian.intake import photos as photos_service
 from huitian.intake import public as public_service
-from huitian.orders.enums import Satisfaction
+from huitian.intake import qr as qr_service
+from huitian.orders import service as orders_service
+from huitian.orders.enums import Channel, OrderType, Priority, Satisfaction
+from huitian.orders.schemas import OrderCreate
 from huitian.security import ratelimit
-from huitian.security.ratelimit import PUBLIC_FILING
+from huitian.security.ratelimit import PRINCIPAL_FILING, PUBLIC_FILING
 from huitian.web import render
+from huitian.web.pages import clean, error_message, page, to_login, validation_message
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parents[1] / "web" / "templates")
@@ -309,3 +321,141 @@ def patrol_report(
         return _page(request, "intake/patrol.html", ctx, err.status_code)
     session.commit()
     return _page(request, "intake/patrol_done.html", {"number": done.number, "area": done.order.area_path})
+
+
+# --- 扫码即诉 (the form of the public part page, assets/web.py) --------------------------------------
+
+QR_FIELD_LABELS = {"description": "问题描述", "citizen_phone": "联系电话"}
+
+
+@router.post("/p/{code}", dependencies=[Depends(PUBLIC_FILING)])
+def file_from_part(
+    code: str,
+    request: Request,
+    session: WriteSessionDep,
+    description: str = Form(""),
+    citizen_phone: str = Form(""),
+) -> Response:
+    """扫码即诉: file an order about the part; it goes straight to the part's maintaining unit."""
+    try:
+        asset = assets_service.get_by_code(session, code=code)
+    except NotFound:
+        return assets_web.part_not_found(request, code)
+    try:
+        order = qr_service.file_request(
+            session, asset=asset, description=description, phone=citizen_phone.strip() or None
+        )
+    except ValidationError as exc:
+        session.rollback()
+        names = sorted(
+            {QR_FIELD_LABELS.get(str(e["loc"][0]), str(e["loc"][0])) for e in exc.errors() if e["loc"]}
+        )
+        ctx = assets_web.part_context(session, request, code) | {
+            "filed": None,
+            "error": "请检查:" + "、".join(names or ["填写内容"]),
+            "values": {"description": description, "citizen_phone": citizen_phone},
+        }
+        return assets_web.render_part(request, ctx, status_code=422)
+    number = orders_service.public_number(order)
+    session.commit()
+    return RedirectResponse(f"/p/{asset.code}?filed={number}", status_code=303)
+
+
+# Who may file an order from the web page, and through which channel it then arrives (what each role
+# may file, channel and priority, is orders.service's FILING_CHANNELS / FILING_PRIORITIES).
+CREATOR_CHANNELS = {
+    Role.OPERATOR: Channel.HOTLINE,
+    Role.GRID_WORKER: Channel.PATROL,
+    Role.RESIDENT: Channel.WEB,
+}
+
+
+# --- new order -------------------------------------------------------------------------------------
+
+NEW_FIELDS = (
+    "type",
+    "title",
+    "description",
+    "address",
+    "category_code",
+    "citizen_name",
+    "citizen_phone",
+    "lat",
+    "lon",
+    "priority",
+)
+
+
+def _new_form(
+    request: Request,
+    principal: Principal,
+    session: Session,
+    values: dict[str, str],
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    context = {
+        "values": values,
+        "error": error,
+        "categories": categories_service.options(session),
+        "channel_label": CREATOR_CHANNELS[principal.role].label,
+        "show_priority": orders_service.may_set_priority(principal, Priority.URGENT),
+    }
+    return page(request, "orders/new.html", principal, context, status_code=status_code)
+
+
+@router.get("/orders/new", response_class=HTMLResponse)
+def new_order_page(request: Request, principal: OptionalPrincipal, session: SessionDep) -> Response:
+    if principal is None:
+        return to_login(request)
+    if principal.role not in CREATOR_CHANNELS:
+        return page(request, "error.html", principal, {"message": "您的角色不能登记新工单。"}, 403)
+    return _new_form(request, principal, session, {"type": OrderType.COMPLAINT.value})
+
+
+@router.post("/orders/new", dependencies=[Depends(PRINCIPAL_FILING)])
+def new_order(
+    request: Request,
+    principal: OptionalPrincipal,
+    session: WriteSessionDep,
+    type: str | None = Form(None),
+    title: str | None = Form(None),
+    description: str | None = Form(None),
+    address: str | None = Form(None),
+    category_code: str | None = Form(None),
+    citizen_name: str | None = Form(None),
+    citizen_phone: str | None = Form(None),
+    lat: str | None = Form(None),
+    lon: str | None = Form(None),
+    priority: str | None = Form(None),
+) -> Response:
+    if principal is None:
+        return RedirectResponse("/login", status_code=303)
+    if principal.role not in CREATOR_CHANNELS:
+        return page(request, "error.html", principal, {"message": "您的角色不能登记新工单。"}, 403)
+    values = clean(
+        {
+            "type": type,
+            "title": title,
+            "description": description,
+            "address": address,
+            "category_code": category_code,
+            "citizen_name": citizen_name,
+            "citizen_phone": citizen_phone,
+            "lat": lat,
+            "lon": lon,
+            "priority": priority if orders_service.may_set_priority(principal, Priority.URGENT) else None,
+        }
+    )
+    try:
+        data = OrderCreate.model_validate({**values, "channel": CREATOR_CHANNELS[principal.role].value})
+    except ValidationError as exc:
+        return _new_form(request, principal, session, values, validation_message(exc), 422)
+    try:
+        order = intake_flows.receive_one(session, data=data, principal=principal).order
+        number = orders_service.public_number(order)
+        session.commit()
+    except DomainError as exc:
+        session.rollback()
+        return _new_form(request, principal, session, values, error_message(exc), 422)
+    return RedirectResponse(f"/orders/{number}", status_code=303)

@@ -1,28 +1,25 @@
-"""Work orders: create, list, read, act."""
+"""Work orders: list, read, act (new orders come in through intake/api.py's POST /api/v1/orders)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from huitian.auth.deps import CurrentPrincipal, SessionDep, WriteSessionDep
 from huitian.auth.service import Principal
-from huitian.db import Database
-from huitian.intelligence import flows as intelligence_flows
 from huitian.lib.http import model_response
 from huitian.orders import flows
 from huitian.orders import service as orders_service
 from huitian.orders.enums import Channel, OrderStatus, OrderType
 from huitian.orders.models import Order, OrderEvent
-from huitian.orders.schemas import ActionRequest, OrderCreate, OrderPage, OrderRead
-from huitian.security.ratelimit import PRINCIPAL_FILING
+from huitian.orders.schemas import ActionRequest, OrderPage, OrderRead
 
 router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
 
 
-def _read(
+def order_read(
     session, order: Order, principal: Principal, *, events: list[OrderEvent] | None = None
 ) -> OrderRead:
     # A new order (events given) has no units yet: spare the queries.
@@ -35,38 +32,6 @@ def _read(
         assignments=rel.assignments,
         events=events,
     )
-
-
-@router.post("", response_model=OrderRead, status_code=201, dependencies=[Depends(PRINCIPAL_FILING)])
-async def create_order(body: OrderCreate, principal: CurrentPrincipal, request: Request) -> Response:
-    # Requests that arrive together are written in one transaction (see create_batch).
-    out = await request.app.state.order_intake.submit((body, principal))
-    return model_response(out, status_code=201)
-
-
-def create_batch(db: Database, items: list[tuple[OrderCreate, Principal]]) -> list[OrderRead | Exception]:
-    """The route's transaction for a group of new orders: write them, triage them (auto-dispatch what
-    the model is sure about, when the admin switched it on), build each answer, commit once. If the
-    group's transaction fails, each order is retried alone so one bad request fails alone."""
-    try:
-        with db.write() as session:
-            results = orders_service.create_orders(session, items=items)
-            created = [r.order for r in results if not isinstance(r, Exception)]
-            dispatched = intelligence_flows.triage(session, orders=created)
-            out = [
-                r
-                if isinstance(r, Exception)
-                else _read(
-                    session, r.order, principal, events=None if r.order.id in dispatched else [r.event]
-                )
-                for r, (_, principal) in zip(results, items, strict=True)
-            ]
-            session.commit()
-            return out
-    except Exception as exc:
-        if len(items) == 1:
-            return [exc]
-    return [create_batch(db, [item])[0] for item in items]
 
 
 def order_filter(
@@ -122,7 +87,7 @@ def list_orders(
 @router.get("/{ref}", response_model=OrderRead)
 def get_order(ref: str, principal: CurrentPrincipal, session: SessionDep) -> Response:
     return model_response(
-        _read(session, orders_service.get_for(session, principal=principal, ref=ref), principal)
+        order_read(session, orders_service.get_for(session, principal=principal, ref=ref), principal)
     )
 
 
@@ -130,6 +95,6 @@ def get_order(ref: str, principal: CurrentPrincipal, session: SessionDep) -> Res
 def act(ref: str, body: ActionRequest, principal: CurrentPrincipal, session: WriteSessionDep) -> Response:
     order = orders_service.get_for(session, principal=principal, ref=ref, lock=True)
     flows.perform(session, order=order, principal=principal, req=body)
-    out = _read(session, order, principal)
+    out = order_read(session, order, principal)
     session.commit()
     return model_response(out)

@@ -154,3 +154,4 @@ class EventKind(Vocabulary):
     MARK_UNREASONABLE = ("mark_unreasonable", Action.MARK_UNREASONABLE.label)
     CLOSE = ("close", Action.CLOSE.label)
     OVERDUE = ("overdue", "超时预警升级")
+    ASSET_LINKED = ("asset_linked", "关联城市部件")

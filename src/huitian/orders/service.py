@@ -573,6 +573,22 @@ def add_event(
     return event
 
 
+def link_asset(
+    session: Session, *, order: Order, asset_id: int, principal: Principal, now: datetime | None = None
+) -> OrderEvent:
+    """Link a new order to the city part it is about (扫码即诉), with an `asset_linked` event in its history
+    (asset_id is not a governed field: the event's state digest is the order's state as it stands)."""
+    order.asset_id = asset_id
+    return add_event(
+        session,
+        order=order,
+        kind=EventKind.ASSET_LINKED,
+        principal=principal,
+        payload={"asset_id": asset_id},
+        now=now,
+    )
+
+
 def events_of(session: Session, *, order_id: int) -> list[OrderEvent]:
     return list(
         session.scalars(select(OrderEvent).where(OrderEvent.order_id == order_id).order_by(OrderEvent.id))

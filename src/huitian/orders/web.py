@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -24,7 +24,6 @@ from sqlalchemy.orm.exc import StaleDataError
 from huitian.areas import service as areas_service
 from huitian.assets import service as assets_service
 from huitian.auth.deps import OptionalPrincipal, SessionDep, WriteSessionDep
-from huitian.auth.enums import Role
 from huitian.auth.service import Principal
 from huitian.categories import service as categories_service
 from huitian.config import get_settings
@@ -32,10 +31,9 @@ from huitian.errors import Conflict, DomainError, NotFound, Unprocessable
 from huitian.intake import photos as photos_service
 from huitian.orders import flows
 from huitian.orders import service as orders_service
-from huitian.orders.enums import INTAKE_OUTCOMES, Action, Channel, EventKind, OrderStatus, OrderType, Priority
+from huitian.orders.enums import INTAKE_OUTCOMES, Action, Channel, EventKind, OrderStatus, OrderType
 from huitian.orders.models import Order
-from huitian.orders.schemas import ActionRequest, OrderCreate, OrderRead
-from huitian.security.ratelimit import PRINCIPAL_FILING
+from huitian.orders.schemas import ActionRequest, OrderRead
 from huitian.sla import service as sla_service
 from huitian.units import service as units_service
 from huitian.units.enums import UnitKind
@@ -56,13 +54,6 @@ router = APIRouter(include_in_schema=False)
 PHOTOS_TEMPLATE = "intake/_photos.html"
 
 PAGE_SIZE = 20
-# Who may file an order from the web page, and through which channel it then arrives (what each role
-# may file, channel and priority, is orders.service's FILING_CHANNELS / FILING_PRIORITIES).
-CREATOR_CHANNELS = {
-    Role.OPERATOR: Channel.HOTLINE,
-    Role.GRID_WORKER: Channel.PATROL,
-    Role.RESIDENT: Channel.WEB,
-}
 # Actions whose form offers a unit to choose.
 UNIT_ACTIONS = frozenset({Action.DISPATCH.value, Action.ADD_CO_UNIT.value, Action.ARBITRATE.value})
 
@@ -191,97 +182,6 @@ def order_list(request: Request, principal: OptionalPrincipal, session: SessionD
         "unit_names": {u.code: u.name for u in units.values()},
     }
     return page(request, "orders/list.html", principal, context, status_code=status_code)
-
-
-# --- new order -------------------------------------------------------------------------------------
-
-NEW_FIELDS = (
-    "type",
-    "title",
-    "description",
-    "address",
-    "category_code",
-    "citizen_name",
-    "citizen_phone",
-    "lat",
-    "lon",
-    "priority",
-)
-
-
-def _new_form(
-    request: Request,
-    principal: Principal,
-    session: Session,
-    values: dict[str, str],
-    error: str | None = None,
-    status_code: int = 200,
-) -> HTMLResponse:
-    context = {
-        "values": values,
-        "error": error,
-        "categories": categories_service.options(session),
-        "channel_label": CREATOR_CHANNELS[principal.role].label,
-        "show_priority": orders_service.may_set_priority(principal, Priority.URGENT),
-    }
-    return page(request, "orders/new.html", principal, context, status_code=status_code)
-
-
-@router.get("/orders/new", response_class=HTMLResponse)
-def new_order_page(request: Request, principal: OptionalPrincipal, session: SessionDep) -> Response:
-    if principal is None:
-        return to_login(request)
-    if principal.role not in CREATOR_CHANNELS:
-        return page(request, "error.html", principal, {"message": "您的角色不能登记新工单。"}, 403)
-    return _new_form(request, principal, session, {"type": OrderType.COMPLAINT.value})
-
-
-@router.post("/orders/new", dependencies=[Depends(PRINCIPAL_FILING)])
-def new_order(
-    request: Request,
-    principal: OptionalPrincipal,
-    session: WriteSessionDep,
-    type: str | None = Form(None),
-    title: str | None = Form(None),
-    description: str | None = Form(None),
-    address: str | None = Form(None),
-    category_code: str | None = Form(None),
-    citizen_name: str | None = Form(None),
-    citizen_phone: str | None = Form(None),
-    lat: str | None = Form(None),
-    lon: str | None = Form(None),
-    priority: str | None = Form(None),
-) -> Response:
-    if principal is None:
-        return RedirectResponse("/login", status_code=303)
-    if principal.role not in CREATOR_CHANNELS:
-        return page(request, "error.html", principal, {"message": "您的角色不能登记新工单。"}, 403)
-    values = clean(
-        {
-            "type": type,
-            "title": title,
-            "description": description,
-            "address": address,
-            "category_code": category_code,
-            "citizen_name": citizen_name,
-            "citizen_phone": citizen_phone,
-            "lat": lat,
-            "lon": lon,
-            "priority": priority if orders_service.may_set_priority(principal, Priority.URGENT) else None,
-        }
-    )
-    try:
-        data = OrderCreate.model_validate({**values, "channel": CREATOR_CHANNELS[principal.role].value})
-    except ValidationError as exc:
-        return _new_form(request, principal, session, values, validation_message(exc), 422)
-    try:
-        created = orders_service.create_order(session, data=data, principal=principal)
-        number = orders_service.public_number(created.order)
-        session.commit()
-    except DomainError as exc:
-        session.rollback()
-        return _new_form(request, principal, session, values, error_message(exc), 422)
-    return RedirectResponse(f"/orders/{number}", status_code=303)
 
 
 # --- order detail and actions ----------------------------------------------------------------------

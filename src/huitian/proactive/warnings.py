@@ -14,8 +14,9 @@ from huitian.auth.service import Principal
 from huitian.categories.models import Category
 from huitian.db import utcnow
 from huitian.errors import Conflict, NotFound, Unprocessable
+from huitian.intake import flows as intake_flows
 from huitian.orders import service as orders_service
-from huitian.orders.enums import Channel, EventKind, OrderType
+from huitian.orders.enums import Channel, OrderType
 from huitian.orders.models import Order
 from huitian.orders.schemas import OrderCreate
 from huitian.proactive.enums import ACTIVE_WARNING, WarningKind, WarningStatus
@@ -159,8 +160,8 @@ def warning_order(
     description: str | None = None,
     now: datetime | None = None,
 ) -> Order:
-    """Turn a warning into a proactive order (主动发现, channel patrol): created through orders.service,
-    so it starts its own event history, plus a note event naming the warning."""
+    """Turn a warning into a proactive order (主动发现, channel patrol): filed through intake.flows.receive,
+    so it starts its own event history, plus a note event naming the warning, and is triaged."""
     w = get_warning(session, principal=principal, warning_id=warning_id, lock=True)
     _decidable(w)
     tax = _taxonomy(session)
@@ -176,16 +177,8 @@ def warning_order(
         category_code=cat.code if cat else None,
         channel=Channel.PATROL,
     )
-    created = orders_service.create_order(session, data=data, principal=principal, now=now)
-    order = created.order
-    orders_service.add_event(
-        session,
-        order=order,
-        kind=EventKind.NOTE,
-        principal=principal,
-        payload={"note": f"由未诉先办预警 #{w.id}({WarningKind(w.kind).label})转为主动工单"},
-        now=now,
-    )
+    note = f"由未诉先办预警 #{w.id}({WarningKind(w.kind).label})转为主动工单"
+    order = intake_flows.receive_one(session, data=data, principal=principal, now=now, note=note).order
     w.status = WarningStatus.ORDERED.value
     w.order_id = order.id
     w.decided_at = now or utcnow()
