@@ -17,6 +17,7 @@ BAD = [
     ('"lat": NaN, "lon": 116.3', "lat", "NaN is not a JSON number"),
     ('"lat": 40.1, "lon": Infinity', "lon", "Infinity is not a JSON number"),
     ('"lat": -Infinity, "lon": 116.3', "lat", "-Infinity is not a JSON number"),
+    ('"lat": 1e999, "lon": 116.3', "lat", "1e999 is not a JSON number"),
     ('"citizen_phone": "1380013\\ud800"', "citizen_phone", "lone UTF-16 surrogate"),
     ('"citizen_name": "\\udfff"', "citizen_name", "lone UTF-16 surrogate"),
 ]

@@ -5,11 +5,13 @@ database, the answer or the log: a 500 again). Either is refused here with 422 n
 any route, the login throttle included, sees the body.
 
 Cheap on the common path: only a body in which such a token could be (the bytes `NaN`, `Infinity`, a
-`\\uD800`–`\\uDFFF` escape or a raw surrogate's UTF-8 bytes) is parsed here; others pass untouched."""
+`\\uD800`–`\\uDFFF` escape, a raw surrogate's UTF-8 bytes, or a three-digit exponent) is parsed
+here; others pass untouched."""
 
 from __future__ import annotations
 
 import json
+import math
 import re
 
 from starlette.datastructures import Headers
@@ -17,13 +19,19 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from huitian.security._asgi import read_body, refusal, replay
 
-SUSPECT = re.compile(rb"NaN|Infinity|\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
+# (also an exponent of three digits or more: 1e999 reads as inf)
+SUSPECT = re.compile(rb"NaN|Infinity|\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]|[eE][+-]?\d{3}")
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 class _NotANumber:
     def __init__(self, text: str) -> None:
         self.text = text
+
+
+def _float(text: str) -> float | _NotANumber:
+    value = float(text)
+    return value if math.isfinite(value) else _NotANumber(text)
 
 
 def _is_json(scope: Scope) -> bool:
@@ -64,7 +72,7 @@ def problem_of(body: bytes) -> tuple[str, str] | None:
     if not SUSPECT.search(body):
         return None
     try:
-        value = json.loads(body, parse_constant=_NotANumber)
+        value = json.loads(body, parse_constant=_NotANumber, parse_float=_float)
     except (ValueError, UnicodeDecodeError):
         return None
     found = _find(value, ())
