@@ -477,15 +477,15 @@ def rate_limit(
             device = request.cookies.get(CSRF_COOKIE)
             if device:
                 add("nophone_device", without_phone, device, "without a phone number from this device")
-        if per_resident is not None or per_api_key is not None:
+        if per_resident is not None:  # (who is signing is looked up only where it is limited)
             from huitian.auth.deps import optional_principal  # auth imports nothing of security
 
             principal = await optional_principal(request)
-            if per_resident is not None and principal is not None and principal.role == Role.RESIDENT:
-                if principal.user_id is not None:
-                    add("resident", per_resident, str(principal.user_id), "for this resident")
+            if principal is not None and principal.role == Role.RESIDENT and principal.user_id is not None:
+                add("resident", per_resident, str(principal.user_id), "for this resident")
+        if per_api_key is not None:
             key = _api_key_of(request, values)
-            if per_api_key is not None and key:
+            if key:
                 add("api_key", per_api_key, key, "for this API key")
         in_db = [c for c in checks if isinstance(c[0], DbWindow)]
         in_process = [c for c in checks if not isinstance(c[0], DbWindow)]
